@@ -1,0 +1,74 @@
+// The shape of a target table as the decoder and every sink see it. Sinks fill it from their
+// catalog; the decoder converts records into rows of it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ki {
+
+// Logical column types. The conversion from JSON is defined per logical type, once, for all sinks.
+enum class ColumnType {
+  kBoolean,
+  kTinyInt,
+  kSmallInt,
+  kInteger,
+  kBigInt,
+  kHugeInt,
+  kUTinyInt,
+  kUSmallInt,
+  kUInteger,
+  kUBigInt,
+  kDecimal,  // decimal_width/decimal_scale set; value is the scaled integer
+  kReal,
+  kDouble,
+  kVarchar,
+  kDate,
+  kTimestamp,
+  kTimestampTz,
+  kTime,
+  kUuid,
+  kJson,
+  kBlob,
+  kUnsupported,  // a type this version cannot fill; only NULL (or the column left out) is possible
+};
+
+// Which metadata a column receives instead of a value from the payload. Found by column name,
+// case-insensitively (see MetadataColumnFromName).
+enum class MetadataColumn {
+  kNone,
+  kShardId,            // kinesis_shard_id
+  kSequenceNumber,     // shard_sequence_number
+  kPartitionKey,       // kinesis_partition_key
+  kArrivalTime,        // kinesis_arrival_time
+  kSubsequenceNumber,  // kinesis_subsequence_number
+};
+
+MetadataColumn MetadataColumnFromName(const std::string& column_name);
+
+struct ColumnSpec {
+  std::string name;       // as stored in the catalog
+  std::string type_name;  // as the database spells it, for messages (e.g. "DECIMAL(18,0)")
+  ColumnType type = ColumnType::kUnsupported;
+  uint8_t decimal_width = 0;  // kDecimal only: total digits (1..38)
+  uint8_t decimal_scale = 0;  // kDecimal only: digits after the point
+  int64_t max_length = -1;    // VARCHAR(n): n; -1 when unbounded or not enforced
+  bool not_null = false;
+  MetadataColumn metadata = MetadataColumn::kNone;
+};
+
+struct TableSchema {
+  std::string schema;  // may be empty (default schema)
+  std::string table;
+  std::vector<ColumnSpec> columns;
+
+  std::string QualifiedName() const { return schema.empty() ? table : schema + "." + table; }
+  const ColumnSpec* FindMetadata(MetadataColumn m) const {
+    for (const auto& c : columns)
+      if (c.metadata == m) return &c;
+    return nullptr;
+  }
+};
+
+}  // namespace ki

@@ -1,0 +1,51 @@
+// The HTTP seam: the Kinesis client talks to this interface, the libcurl implementation does the
+// I/O, tests substitute fakes for fault injection (empty 500s, resets, timeouts).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ki {
+
+using HttpHeader = std::pair<std::string, std::string>;
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;  // scheme://host[:port]/path[?query]
+  std::vector<HttpHeader> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<HttpHeader> headers;  // names lower-cased
+  std::string body;
+
+  // The first header with this (lower-case) name, or "".
+  std::string Header(const std::string& lower_name) const {
+    for (const auto& [n, v] : headers)
+      if (n == lower_name) return v;
+    return "";
+  }
+};
+
+struct HttpOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{30000};
+  bool insecure = false;  // skip TLS verification (never the default)
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Sends the request. A transport failure (refused, reset, timeout, TLS) is an error of kind
+  // kRetriable; any HTTP status, including 5xx, is a successful Send with that status.
+  // Thread-safe: implementations keep one connection per thread.
+  virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+};
+
+}  // namespace ki

@@ -1,0 +1,58 @@
+// The seam between the pipeline and a database. One run = Begin, LoadPositions, any number of
+// Append calls, SavePositions, then Commit (or Rollback). Rows, rejects and positions share one
+// transaction, which is what makes a run exactly-once: a failed or killed run changes nothing.
+// A Sink is used from one thread at a time.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "decode/row_batch.h"
+#include "decode/table_schema.h"
+
+namespace ki {
+
+// Where a shard was left: the last imported record's sequence number and, inside a KPL
+// aggregate, the last imported user record's subsequence number (-1: the whole record).
+struct ShardPosition {
+  std::string sequence_number;
+  int64_t subsequence_number = -1;
+  bool operator==(const ShardPosition&) const = default;
+};
+
+using ShardPositions = std::map<std::string, ShardPosition>;  // shard id -> position
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+
+  // A description for messages, without secrets (e.g. "DuckDB file 'kinesis.duckdb'").
+  virtual std::string Describe() const = 0;
+
+  // Reads the target table's columns from the catalog. `table` may be schema-qualified.
+  // NotFound when it does not exist, with a CREATE TABLE suggestion in the message.
+  virtual Result<TableSchema> DescribeTable(const std::string& table) = 0;
+
+  // Starts the run's transaction for `schema` (the result of DescribeTable). Creates the positions
+  // table (kinesis_import_positions, in the target table's schema) if it does not exist.
+  virtual Status Begin(const TableSchema& schema) = 0;
+
+  // Positions of `stream` for the table given to Begin. From the positions table; when it has no
+  // entry for this (stream, table), derived from the table's metadata columns (the numerically
+  // largest shard_sequence_number per kinesis_shard_id), if it has them.
+  virtual Result<ShardPositions> LoadPositions(const std::string& stream) = 0;
+
+  // Appends the batch's rows; its columns are the schema's columns in order.
+  virtual Status Append(const RowBatch& batch) = 0;
+
+  // Records the positions of the shards that moved in this run (others stay as they are).
+  virtual Status SavePositions(const std::string& stream, const ShardPositions& positions) = 0;
+
+  virtual Status Commit() = 0;
+  // Undoes everything since Begin. Safe to call when nothing was begun.
+  virtual void Rollback() = 0;
+};
+
+}  // namespace ki
