@@ -1,1 +1,48 @@
-int main(){return 0;}
+// kinesis-import: loads Kinesis Data Streams into DuckDB (and PostgreSQL), exactly once.
+// The only place that turns errors into exit codes: 0 ok, 1 error, 2 usage.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <functional>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "common/log.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kinesis-import: load Amazon Kinesis Data Streams into analytics databases, exactly once"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "kinesis-import 0.1.0");
+  bool verbose = false;
+  std::string log_level;
+  app.add_flag("-v,--verbose", verbose, "log progress and every HTTP call (never secrets)");
+  app.add_option("--log-level", log_level, "debug, info, warning, error")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+
+  std::function<int()> run;
+  ki::cli::RegisterShardsCommand(app, &run);
+  ki::cli::RegisterPutCommand(app, &run);
+  ki::cli::RegisterPeekCommand(app, &run);
+  ki::cli::RegisterStreamCommand(app, &run);
+  ki::cli::RegisterRunCommand(app, &run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return ki::cli::kExitUsage;
+  }
+  if (verbose) ki::SetLogLevel(ki::LogLevel::kDebug);
+  if (log_level == "debug") ki::SetLogLevel(ki::LogLevel::kDebug);
+  if (log_level == "info") ki::SetLogLevel(ki::LogLevel::kInfo);
+  if (log_level == "warning") ki::SetLogLevel(ki::LogLevel::kWarn);
+  if (log_level == "error") ki::SetLogLevel(ki::LogLevel::kError);
+  if (!run) return ki::cli::kExitUsage;
+  return run();
+}

@@ -1,0 +1,18 @@
+// Each command registers its subcommand and options, and runs when selected.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace ki::cli {
+
+// Registers the subcommand on `app`; `*run` is set to the function that executes it and returns
+// the exit code.
+void RegisterShardsCommand(CLI::App& app, std::function<int()>* run);
+void RegisterPutCommand(CLI::App& app, std::function<int()>* run);
+void RegisterPeekCommand(CLI::App& app, std::function<int()>* run);
+void RegisterStreamCommand(CLI::App& app, std::function<int()>* run);
+void RegisterRunCommand(CLI::App& app, std::function<int()>* run);
+
+}  // namespace ki::cli

@@ -1,0 +1,397 @@
+#include "kinesis/kinesis_client.h"
+
+#include <simdjson.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "aws/sigv4.h"
+#include "common/base64.h"
+#include "common/json_writer.h"
+#include "common/log.h"
+
+namespace ki {
+
+const char* IteratorTypeName(IteratorType t) {
+  switch (t) {
+    case IteratorType::kTrimHorizon: return "TRIM_HORIZON";
+    case IteratorType::kLatest: return "LATEST";
+    case IteratorType::kAtSequenceNumber: return "AT_SEQUENCE_NUMBER";
+    case IteratorType::kAfterSequenceNumber: return "AFTER_SEQUENCE_NUMBER";
+    case IteratorType::kAtTimestamp: return "AT_TIMESTAMP";
+  }
+  return "";
+}
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+// Missing fields and explicit nulls both read as "absent".
+std::string_view StringField(element obj, const char* key) {
+  std::string_view s;
+  if (obj[key].get_string().get(s)) return {};
+  return s;
+}
+
+std::optional<double> NumberField(element obj, const char* key) {
+  element e;
+  if (obj[key].get(e) || e.is_null()) return std::nullopt;
+  double d;
+  if (!e.get_double().get(d)) return d;
+  int64_t i;
+  if (!e.get_int64().get(i)) return static_cast<double>(i);
+  uint64_t u;
+  if (!e.get_uint64().get(u)) return static_cast<double>(u);
+  return std::nullopt;
+}
+
+Status ParseError(std::string_view what, simdjson::error_code err) {
+  return Status::Error(ErrorKind::kRetriable, "unreadable " + std::string(what) +
+                                                  " response: " + simdjson::error_message(err));
+}
+
+std::string FormatTimestamp(double epoch_seconds) {
+  // The JSON protocol takes timestamps as epoch seconds (a number).
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", epoch_seconds);
+  return buf;
+}
+
+}  // namespace
+
+Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body) {
+  // A thread-local parser: GetRecords runs on every shard reader thread, in a hot loop.
+  thread_local simdjson::dom::parser parser;
+  element doc;
+  if (auto err = parser.parse(body.data(), body.size()).get(doc)) return ParseError("GetRecords", err);
+  GetRecordsResult result;
+  result.next_shard_iterator = std::string(StringField(doc, "NextShardIterator"));
+  if (auto m = NumberField(doc, "MillisBehindLatest")) result.millis_behind_latest = int64_t(*m);
+
+  simdjson::dom::array records;
+  struct Offsets {
+    size_t seq, seq_len, key, key_len, data, data_len, enc, enc_len;
+    int64_t arrival_ms;
+  };
+  std::vector<Offsets> offsets;
+  if (!doc["Records"].get_array().get(records)) {
+    offsets.reserve(records.size());
+    for (element rec : records) {
+      Offsets o{};
+      std::string_view seq = StringField(rec, "SequenceNumber");
+      std::string_view key = StringField(rec, "PartitionKey");
+      std::string_view data = StringField(rec, "Data");
+      std::string_view enc = StringField(rec, "EncryptionType");
+      if (seq.empty()) return InternalError("GetRecords response has a record without SequenceNumber");
+      o.seq = result.arena.size();
+      o.seq_len = seq.size();
+      result.arena.append(seq);
+      o.key = result.arena.size();
+      o.key_len = key.size();
+      result.arena.append(key);
+      o.enc = result.arena.size();
+      o.enc_len = enc.size();
+      result.arena.append(enc);
+      o.data = result.arena.size();
+      if (!Base64Decode(data, result.arena))
+        return InternalError("GetRecords response: record " + std::string(seq) +
+                             " has Data that is not valid base64");
+      o.data_len = result.arena.size() - o.data;
+      auto arrival = NumberField(rec, "ApproximateArrivalTimestamp");
+      o.arrival_ms = arrival ? static_cast<int64_t>(std::llround(*arrival * 1000.0)) : 0;
+      offsets.push_back(o);
+    }
+  }
+  // Views are made only after the arena stopped growing.
+  result.records.reserve(offsets.size());
+  const char* base = result.arena.data();
+  for (const auto& o : offsets) {
+    KinesisRecord r;
+    r.sequence_number = std::string_view(base + o.seq, o.seq_len);
+    r.partition_key = std::string_view(base + o.key, o.key_len);
+    r.data = std::string_view(base + o.data, o.data_len);
+    r.encryption_type = std::string_view(base + o.enc, o.enc_len);
+    r.arrival_time_ms = o.arrival_ms;
+    result.records.push_back(r);
+  }
+
+  simdjson::dom::array children;
+  if (!doc["ChildShards"].get_array().get(children)) {
+    for (element c : children) {
+      ChildShard child;
+      child.shard_id = std::string(StringField(c, "ShardId"));
+      simdjson::dom::array parents;
+      if (!c["ParentShards"].get_array().get(parents))
+        for (element p : parents) {
+          std::string_view s;
+          if (!p.get_string().get(s)) child.parent_shards.emplace_back(s);
+        }
+      result.child_shards.push_back(std::move(child));
+    }
+  }
+  return result;
+}
+
+Status ParseListShardsPage(std::string_view body, std::vector<ShardInfo>& shards,
+                           std::string& next_token) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto err = parser.parse(body.data(), body.size()).get(doc)) return ParseError("ListShards", err);
+  next_token = std::string(StringField(doc, "NextToken"));
+  simdjson::dom::array arr;
+  if (doc["Shards"].get_array().get(arr)) return Status::Ok();
+  for (element s : arr) {
+    ShardInfo info;
+    info.shard_id = std::string(StringField(s, "ShardId"));
+    info.parent_shard_id = std::string(StringField(s, "ParentShardId"));
+    info.adjacent_parent_shard_id = std::string(StringField(s, "AdjacentParentShardId"));
+    element range;
+    if (!s["HashKeyRange"].get(range) && range.is_object()) {
+      info.starting_hash_key = std::string(StringField(range, "StartingHashKey"));
+      info.ending_hash_key = std::string(StringField(range, "EndingHashKey"));
+    }
+    if (!s["SequenceNumberRange"].get(range) && range.is_object()) {
+      info.starting_sequence_number = std::string(StringField(range, "StartingSequenceNumber"));
+      info.ending_sequence_number = std::string(StringField(range, "EndingSequenceNumber"));
+    }
+    shards.push_back(std::move(info));
+  }
+  return Status::Ok();
+}
+
+Result<StreamSummary> ParseDescribeStreamSummary(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto err = parser.parse(body.data(), body.size()).get(doc))
+    return ParseError("DescribeStreamSummary", err);
+  element d;
+  if (doc["StreamDescriptionSummary"].get(d) || !d.is_object())
+    return InternalError("DescribeStreamSummary response has no StreamDescriptionSummary");
+  StreamSummary s;
+  s.stream_name = std::string(StringField(d, "StreamName"));
+  s.stream_arn = std::string(StringField(d, "StreamARN"));
+  s.stream_status = std::string(StringField(d, "StreamStatus"));
+  element mode;
+  if (!d["StreamModeDetails"].get(mode) && mode.is_object())
+    s.stream_mode = std::string(StringField(mode, "StreamMode"));
+  if (auto n = NumberField(d, "OpenShardCount")) s.open_shard_count = int64_t(*n);
+  if (auto n = NumberField(d, "RetentionPeriodHours")) s.retention_period_hours = int64_t(*n);
+  return s;
+}
+
+Result<std::vector<PutRecordsEntryResult>> ParsePutRecordsResponse(std::string_view body) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto err = parser.parse(body.data(), body.size()).get(doc)) return ParseError("PutRecords", err);
+  simdjson::dom::array arr;
+  if (doc["Records"].get_array().get(arr)) return InternalError("PutRecords response has no Records");
+  std::vector<PutRecordsEntryResult> out;
+  for (element r : arr) {
+    PutRecordsEntryResult e;
+    e.error_code = std::string(StringField(r, "ErrorCode"));
+    e.error_message = std::string(StringField(r, "ErrorMessage"));
+    e.shard_id = std::string(StringField(r, "ShardId"));
+    e.sequence_number = std::string(StringField(r, "SequenceNumber"));
+    e.ok = e.error_code.empty() && !e.sequence_number.empty();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+KinesisClient::KinesisClient(HttpClient& http, Clock& clock, KinesisClientConfig config)
+    : http_(http), clock_(clock), config_(std::move(config)) {
+  while (!config_.endpoint.empty() && config_.endpoint.back() == '/') config_.endpoint.pop_back();
+}
+
+Result<HttpResponse> KinesisClient::Call(const CallContext& ctx, const std::string& body) {
+  Backoff call_backoff(config_.retry);
+  auto attempt = [&]() -> Result<HttpResponse> {
+    HttpRequest req;
+    req.method = "POST";
+    req.url = config_.endpoint + "/";
+    req.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
+    req.headers.emplace_back("X-Amz-Target", "Kinesis_20131202." + std::string(ctx.operation));
+    req.body = body;
+    SigningParams params;
+    params.region = config_.region;
+    params.service = "kinesis";
+    params.time = clock_.Now();
+    KI_RETURN_IF_ERROR(SignHttpRequest(req, config_.credentials, params));
+    auto started = clock_.Monotonic();
+    auto resp = http_.Send(req);
+    if (!resp.ok()) {
+      return resp.status().WithContext("Kinesis " + std::string(ctx.operation) +
+                                       (ctx.stream.empty() ? "" : " stream '" + std::string(ctx.stream) + "'") +
+                                       (ctx.shard.empty() ? "" : " shard '" + std::string(ctx.shard) + "'"));
+    }
+    if (LogEnabled(LogLevel::kDebug)) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Monotonic() - started);
+      Log(LogLevel::kDebug, "POST " + config_.endpoint + " " + std::string(ctx.operation) +
+                                (ctx.shard.empty() ? "" : " " + std::string(ctx.shard)) + " -> HTTP " +
+                                std::to_string(resp->status) + ", " + std::to_string(resp->body.size()) +
+                                " bytes, " + std::to_string(ms.count()) + " ms");
+    }
+    if (resp->status != 200) return AwsErrorStatus(ctx, *resp, config_.endpoint, config_.region);
+    return resp;
+  };
+  return CallWithRetries(call_backoff, clock_, attempt,
+                         [&](const Status& st, int n, std::chrono::milliseconds delay) {
+                           Log(LogLevel::kInfo, st.message() + " — retry " + std::to_string(n) +
+                                                    " in " + std::to_string(delay.count()) + " ms");
+                         });
+}
+
+Status KinesisClient::CreateStream(const std::string& stream, int shard_count) {
+  std::string body = "{\"StreamName\":" + JsonString(stream) +
+                     ",\"ShardCount\":" + std::to_string(shard_count) + "}";
+  auto r = Call({"CreateStream", stream, ""}, body);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<StreamSummary> KinesisClient::DescribeStreamSummary(const std::string& stream) {
+  KI_ASSIGN_OR_RETURN(HttpResponse resp,
+                      Call({"DescribeStreamSummary", stream, ""},
+                           "{\"StreamName\":" + JsonString(stream) + "}"));
+  return ParseDescribeStreamSummary(resp.body);
+}
+
+Result<std::vector<ShardInfo>> KinesisClient::ListShards(const ListShardsRequest& request) {
+  std::vector<ShardInfo> shards;
+  std::string next_token;
+  std::string_view stream = request.stream_name.empty() ? request.stream_arn : request.stream_name;
+  for (int page = 0;; ++page) {
+    std::string body = "{";
+    if (!next_token.empty()) {
+      // With NextToken the API rejects StreamName/ShardFilter: the token carries them.
+      body += "\"NextToken\":" + JsonString(next_token);
+    } else {
+      if (!request.stream_arn.empty()) body += "\"StreamARN\":" + JsonString(request.stream_arn);
+      else body += "\"StreamName\":" + JsonString(request.stream_name);
+      if (request.filter) {
+        body += ",\"ShardFilter\":{\"Type\":" + JsonString(request.filter->type);
+        if (!request.filter->shard_id.empty())
+          body += ",\"ShardId\":" + JsonString(request.filter->shard_id);
+        if (request.filter->timestamp)
+          body += ",\"Timestamp\":" + FormatTimestamp(*request.filter->timestamp);
+        body += "}";
+      }
+    }
+    if (request.max_results > 0) body += ",\"MaxResults\":" + std::to_string(request.max_results);
+    body += "}";
+    KI_ASSIGN_OR_RETURN(HttpResponse resp, Call({"ListShards", stream, ""}, body));
+    KI_RETURN_IF_ERROR(ParseListShardsPage(resp.body, shards, next_token));
+    if (next_token.empty()) break;
+    if (page > 100000) return InternalError("ListShards: the server keeps returning NextToken");
+  }
+  return shards;
+}
+
+Result<std::string> KinesisClient::GetShardIterator(const std::string& stream,
+                                                    const std::string& shard_id,
+                                                    const IteratorStart& start) {
+  std::string body = "{\"StreamName\":" + JsonString(stream) + ",\"ShardId\":" + JsonString(shard_id) +
+                     ",\"ShardIteratorType\":\"" + IteratorTypeName(start.type) + "\"";
+  if (start.type == IteratorType::kAtSequenceNumber || start.type == IteratorType::kAfterSequenceNumber)
+    body += ",\"StartingSequenceNumber\":" + JsonString(start.sequence_number);
+  if (start.type == IteratorType::kAtTimestamp) body += ",\"Timestamp\":" + FormatTimestamp(start.timestamp);
+  body += "}";
+  KI_ASSIGN_OR_RETURN(HttpResponse resp, Call({"GetShardIterator", stream, shard_id}, body));
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto err = parser.parse(resp.body).get(doc)) return ParseError("GetShardIterator", err);
+  std::string_view it = StringField(doc, "ShardIterator");
+  if (it.empty())
+    return InternalError("GetShardIterator stream '" + stream + "' shard '" + shard_id +
+                         "': response has no ShardIterator");
+  return std::string(it);
+}
+
+Result<GetRecordsResult> KinesisClient::GetRecords(const std::string& iterator, int limit,
+                                                   const std::string& stream,
+                                                   const std::string& shard_id) {
+  std::string body = "{\"ShardIterator\":" + JsonString(iterator);
+  if (limit > 0) body += ",\"Limit\":" + std::to_string(limit);
+  body += "}";
+  KI_ASSIGN_OR_RETURN(HttpResponse resp, Call({"GetRecords", stream, shard_id}, body));
+  auto parsed = ParseGetRecordsResponse(resp.body);
+  if (!parsed.ok())
+    return parsed.status().WithContext("GetRecords stream '" + stream + "' shard '" + shard_id + "'");
+  return parsed;
+}
+
+Result<std::vector<PutRecordsEntryResult>> KinesisClient::PutRecords(
+    const std::string& stream, const std::vector<PutRecordsEntry>& entries) {
+  constexpr size_t kMaxRecords = 500;
+  constexpr size_t kMaxBytes = 5 * 1024 * 1024;
+  constexpr size_t kMaxRecordBytes = 1024 * 1024;
+  std::vector<PutRecordsEntryResult> results(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    if (e.partition_key.empty() || e.partition_key.size() > 256) {
+      results[i].error_code = "InvalidArgument";
+      results[i].error_message = "partition key must be 1 to 256 characters";
+    } else if (e.data.size() + e.partition_key.size() > kMaxRecordBytes) {
+      results[i].error_code = "InvalidArgument";
+      results[i].error_message = "record is larger than 1 MiB (data + partition key)";
+    }
+  }
+  // Indices still to put; failed entries (throttled) are retried in later rounds.
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (results[i].error_code.empty()) pending.push_back(i);
+  Backoff backoff(config_.retry);
+  for (int round = 0; !pending.empty(); ++round) {
+    std::vector<size_t> failed;
+    size_t pos = 0;
+    while (pos < pending.size()) {
+      size_t bytes = 0;
+      size_t end = pos;
+      while (end < pending.size() && end - pos < kMaxRecords) {
+        const auto& e = entries[pending[end]];
+        size_t sz = e.data.size() + e.partition_key.size();
+        if (end > pos && bytes + sz > kMaxBytes) break;
+        bytes += sz;
+        ++end;
+      }
+      std::string body = "{\"StreamName\":" + JsonString(stream) + ",\"Records\":[";
+      body.reserve(bytes * 4 / 3 + (end - pos) * 64 + 64);
+      for (size_t k = pos; k < end; ++k) {
+        const auto& e = entries[pending[k]];
+        if (k > pos) body += ',';
+        body += "{\"Data\":\"";
+        Base64Encode(e.data, body);
+        body += "\",\"PartitionKey\":";
+        AppendJsonString(body, e.partition_key);
+        if (!e.explicit_hash_key.empty()) {
+          body += ",\"ExplicitHashKey\":";
+          AppendJsonString(body, e.explicit_hash_key);
+        }
+        body += '}';
+      }
+      body += "]}";
+      KI_ASSIGN_OR_RETURN(HttpResponse resp, Call({"PutRecords", stream, ""}, body));
+      KI_ASSIGN_OR_RETURN(auto batch, ParsePutRecordsResponse(resp.body));
+      if (batch.size() != end - pos)
+        return InternalError("PutRecords stream '" + stream + "': sent " + std::to_string(end - pos) +
+                             " records, response has " + std::to_string(batch.size()));
+      for (size_t k = pos; k < end; ++k) {
+        size_t idx = pending[k];
+        results[idx] = std::move(batch[k - pos]);
+        if (!results[idx].ok) failed.push_back(idx);
+      }
+      pos = end;
+    }
+    if (failed.empty() || round + 1 >= config_.retry.max_attempts) break;
+    auto delay = backoff.DelayFor(round);
+    Log(LogLevel::kInfo, "PutRecords stream '" + stream + "': " + std::to_string(failed.size()) +
+                             " records failed (" + results[failed.front()].error_code +
+                             "), retrying in " + std::to_string(delay.count()) + " ms");
+    clock_.SleepFor(delay);
+    pending = std::move(failed);
+  }
+  return results;
+}
+
+}  // namespace ki

@@ -1,0 +1,66 @@
+// A client for the Kinesis Data Streams JSON 1.1 API over an injected HttpClient. Every call is
+// signed (SigV4), retried on retriable errors with capped exponential backoff and full jitter, and
+// returns errors that name the operation, stream and shard (see kinesis_error.h).
+// Thread-safe if the HttpClient is (CurlHttpClient is): shard readers share one client.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "aws/aws_credentials.h"
+#include "common/clock.h"
+#include "common/retry.h"
+#include "common/status.h"
+#include "http/http_client.h"
+#include "kinesis/kinesis_error.h"
+#include "kinesis/kinesis_types.h"
+
+namespace ki {
+
+struct KinesisClientConfig {
+  std::string endpoint;  // e.g. https://kinesis.eu-west-1.amazonaws.com or http://127.0.0.1:4567
+  std::string region;
+  AwsCredentials credentials;
+  RetryPolicy retry;
+};
+
+class KinesisClient {
+ public:
+  KinesisClient(HttpClient& http, Clock& clock, KinesisClientConfig config);
+
+  Status CreateStream(const std::string& stream, int shard_count);
+  Result<StreamSummary> DescribeStreamSummary(const std::string& stream);
+  // All shards (every page). With max_results > 0, pages of that size are requested.
+  Result<std::vector<ShardInfo>> ListShards(const ListShardsRequest& request);
+  Result<std::string> GetShardIterator(const std::string& stream, const std::string& shard_id,
+                                       const IteratorStart& start);
+  // An ExpiredIteratorException comes back as kind kExpiredIterator (not retried here).
+  // `shard_id` and `stream` are only used in messages.
+  Result<GetRecordsResult> GetRecords(const std::string& iterator, int limit,
+                                      const std::string& stream, const std::string& shard_id);
+  // Puts all entries, in batches within the API limits (500 records, 5 MiB), retrying the entries
+  // a batch reports as failed (throttling) with backoff. Results are in input order; entries that
+  // still failed have ok == false. An error status means a call failed as a whole.
+  Result<std::vector<PutRecordsEntryResult>> PutRecords(const std::string& stream,
+                                                        const std::vector<PutRecordsEntry>& entries);
+
+  const KinesisClientConfig& config() const { return config_; }
+
+ private:
+  Result<HttpResponse> Call(const CallContext& ctx, const std::string& body);
+
+  HttpClient& http_;
+  Clock& clock_;
+  KinesisClientConfig config_;
+};
+
+// Response parsers, public for unit tests. They accept explicit nulls and missing optional
+// fields (the emulators differ from AWS and from each other).
+Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body);
+Status ParseListShardsPage(std::string_view body, std::vector<ShardInfo>& shards,
+                           std::string& next_token);
+Result<StreamSummary> ParseDescribeStreamSummary(std::string_view body);
+Result<std::vector<PutRecordsEntryResult>> ParsePutRecordsResponse(std::string_view body);
+
+}  // namespace ki

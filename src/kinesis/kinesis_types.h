@@ -1,0 +1,103 @@
+// Values exchanged with the Kinesis Data Streams API (JSON 1.1 protocol).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ki {
+
+struct ShardInfo {
+  std::string shard_id;
+  std::string parent_shard_id;           // empty when none
+  std::string adjacent_parent_shard_id;  // empty when none
+  std::string starting_hash_key;
+  std::string ending_hash_key;
+  std::string starting_sequence_number;
+  std::string ending_sequence_number;  // empty while the shard is open
+  bool is_open() const { return ending_sequence_number.empty(); }
+};
+
+struct StreamSummary {
+  std::string stream_name;
+  std::string stream_arn;
+  std::string stream_status;
+  std::string stream_mode;  // PROVISIONED / ON_DEMAND, empty when the server does not say
+  int64_t open_shard_count = 0;
+  int64_t retention_period_hours = 0;
+};
+
+enum class IteratorType {
+  kTrimHorizon,
+  kLatest,
+  kAtSequenceNumber,
+  kAfterSequenceNumber,
+  kAtTimestamp,
+};
+const char* IteratorTypeName(IteratorType t);
+
+struct IteratorStart {
+  IteratorType type = IteratorType::kTrimHorizon;
+  std::string sequence_number;  // AT_/AFTER_SEQUENCE_NUMBER
+  double timestamp = 0;         // AT_TIMESTAMP, epoch seconds
+};
+
+struct ShardFilter {
+  std::string type;  // AFTER_SHARD_ID, AT_TRIM_HORIZON, FROM_TRIM_HORIZON, AT_LATEST, ...
+  std::string shard_id;
+  std::optional<double> timestamp;
+};
+
+struct ListShardsRequest {
+  std::string stream_name;
+  std::string stream_arn;  // used instead of the name when set
+  std::optional<ShardFilter> filter;
+  int max_results = 0;  // 0: server default; page size only, all pages are fetched
+};
+
+// One record of a GetRecords response. The views point into the owning GetRecordsResult.
+struct KinesisRecord {
+  std::string_view sequence_number;
+  std::string_view partition_key;
+  std::string_view data;  // base64-decoded payload
+  int64_t arrival_time_ms = 0;  // ApproximateArrivalTimestamp, epoch milliseconds
+  std::string_view encryption_type;
+};
+
+struct ChildShard {
+  std::string shard_id;
+  std::vector<std::string> parent_shards;
+};
+
+class GetRecordsResult {
+ public:
+  GetRecordsResult() = default;
+  GetRecordsResult(GetRecordsResult&&) = default;
+  GetRecordsResult& operator=(GetRecordsResult&&) = default;
+  GetRecordsResult(const GetRecordsResult&) = delete;
+
+  std::vector<KinesisRecord> records;
+  std::string next_shard_iterator;  // empty: the shard is closed and fully read
+  int64_t millis_behind_latest = -1;  // -1 when the server did not say
+  std::vector<ChildShard> child_shards;
+  // Owns the bytes the records' views point into. Internal to the parser.
+  std::string arena;
+};
+
+struct PutRecordsEntry {
+  std::string data;  // raw bytes (encoded to base64 on the wire)
+  std::string partition_key;
+  std::string explicit_hash_key;  // optional
+};
+
+struct PutRecordsEntryResult {
+  bool ok = false;
+  std::string shard_id;
+  std::string sequence_number;
+  std::string error_code;
+  std::string error_message;
+};
+
+}  // namespace ki
