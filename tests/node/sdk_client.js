@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// An independent Kinesis client for the integration tests: the AWS SDK for JavaScript v3.
+// Usage: node sdk_client.js <command> --endpoint URL [--region R] --stream NAME [options]
+//   read-all                      every record of every shard from TRIM_HORIZON, as NDJSON
+//                                 {shard_id, sequence_number, partition_key, data_base64}
+//   list-shards [--max-results N] the shards as a JSON array (all pages)
+//   create --shards N             create a stream and wait until it is ACTIVE
+//   put --file F [--key K]        put NDJSON lines as records (partition key K or the line number)
+//   put-raw-b64 --file F          put lines that are base64 payloads (binary records)
+// Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the emulators do not check them.
+'use strict';
+const fs = require('fs');
+const { KinesisClient, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand,
+  CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } = require('@aws-sdk/client-kinesis');
+const { NodeHttpHandler } = require('@smithy/node-http-handler');
+
+function args() {
+  const out = { _: [] };
+  const a = process.argv.slice(2);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].startsWith('--')) out[a[i].slice(2)] = a[++i];
+    else out._.push(a[i]);
+  }
+  return out;
+}
+
+const opt = args();
+const client = new KinesisClient({
+  endpoint: opt.endpoint,
+  region: opt.region || process.env.AWS_REGION || 'us-east-1',
+  credentials: {
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID || 'AKIDTEST',
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || 'test',
+  },
+  // The SDK defaults to HTTP/2, which kinesalite does not speak.
+  requestHandler: new NodeHttpHandler(),
+  maxAttempts: 10,
+});
+
+async function listShards(maxResults) {
+  const shards = [];
+  let token;
+  do {
+    const input = token ? { NextToken: token } : { StreamName: opt.stream };
+    if (maxResults) input.MaxResults = maxResults;
+    const r = await client.send(new ListShardsCommand(input));
+    shards.push(...(r.Shards || []));
+    token = r.NextToken;
+  } while (token);
+  return shards;
+}
+
+async function readAll() {
+  const shards = await listShards();
+  for (const s of shards) {
+    let it = (await client.send(new GetShardIteratorCommand({
+      StreamName: opt.stream, ShardId: s.ShardId, ShardIteratorType: 'TRIM_HORIZON',
+    }))).ShardIterator;
+    while (it) {
+      const r = await client.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10000 }));
+      for (const rec of r.Records || []) {
+        process.stdout.write(JSON.stringify({
+          shard_id: s.ShardId,
+          sequence_number: rec.SequenceNumber,
+          partition_key: rec.PartitionKey,
+          arrival_ms: rec.ApproximateArrivalTimestamp ? rec.ApproximateArrivalTimestamp.getTime() : null,
+          data_base64: Buffer.from(rec.Data).toString('base64'),
+        }) + '\n');
+      }
+      it = r.NextShardIterator;
+      if ((r.Records || []).length === 0 && !r.MillisBehindLatest) break;
+    }
+  }
+}
+
+async function create() {
+  await client.send(new CreateStreamCommand({ StreamName: opt.stream, ShardCount: Number(opt.shards || 1) }));
+  for (let i = 0; i < 600; i++) {
+    const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: opt.stream }));
+    if (d.StreamDescriptionSummary.StreamStatus === 'ACTIVE') return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('stream did not become ACTIVE');
+}
+
+async function put(binary) {
+  const lines = fs.readFileSync(opt.file, 'utf8').split('\n').filter((l) => l.length > 0);
+  let n = 0;
+  for (let i = 0; i < lines.length; i += 500) {
+    let batch = lines.slice(i, i + 500).map((l, k) => ({
+      Data: binary ? Buffer.from(l, 'base64') : Buffer.from(l, 'utf8'),
+      PartitionKey: opt.key || String(i + k + 1),
+    }));
+    for (let attempt = 0; batch.length && attempt < 20; attempt++) {
+      const r = await client.send(new PutRecordsCommand({ StreamName: opt.stream, Records: batch }));
+      const failed = [];
+      r.Records.forEach((res, k) => { if (res.ErrorCode) failed.push(batch[k]); else n++; });
+      batch = failed;
+      if (batch.length) await new Promise((res) => setTimeout(res, 100 * (attempt + 1)));
+    }
+    if (batch.length) throw new Error(`${batch.length} records could not be put`);
+  }
+  process.stdout.write(`put ${n}\n`);
+}
+
+(async () => {
+  switch (opt._[0]) {
+    case 'read-all': await readAll(); break;
+    case 'list-shards': process.stdout.write(JSON.stringify(await listShards(Number(opt['max-results'] || 0))) + '\n'); break;
+    case 'create': await create(); break;
+    case 'put': await put(false); break;
+    case 'put-raw-b64': await put(true); break;
+    default: throw new Error(`unknown command ${opt._[0]}`);
+  }
+})().catch((e) => { process.stderr.write(`sdk_client: ${e.name}: ${e.message}\n`); process.exit(1); });
