@@ -14,5 +14,6 @@ void RegisterPutCommand(CLI::App& app, std::function<int()>* run);
 void RegisterPeekCommand(CLI::App& app, std::function<int()>* run);
 void RegisterStreamCommand(CLI::App& app, std::function<int()>* run);
 void RegisterRunCommand(CLI::App& app, std::function<int()>* run);
+void RegisterSqlCommand(CLI::App& app, std::function<int()>* run);
 
 }  // namespace ki::cli

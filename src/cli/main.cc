@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   ki::cli::RegisterPeekCommand(app, &run);
   ki::cli::RegisterStreamCommand(app, &run);
   ki::cli::RegisterRunCommand(app, &run);
+  ki::cli::RegisterSqlCommand(app, &run);
 
   try {
     app.parse(argc, argv);

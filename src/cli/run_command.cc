@@ -1,8 +1,164 @@
+// `kinesis-import run`: the Exasol connector's IMPORT, run from cron, a loop or by hand.
+#include <toml++/toml.h>
+
+#include <cstdio>
+
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "common/json_writer.h"
+#include "pipeline/import_run.h"
+#include "sink/sink_factory.h"
 
 namespace ki::cli {
+namespace {
 
-void RegisterRunCommand(CLI::App&, std::function<int()>*) {}
+struct RunOptions {
+  AwsOptions aws;
+  std::string config;
+  std::string stream;
+  std::string table;
+  std::string db = "kinesis.duckdb";
+  int64_t max_records = 10000;
+  std::string start_position = "trim_horizon";
+  std::string mapping = "by-name";
+  std::string output = "text";
+};
+
+// Fills options the command line did not set from the TOML job file. Keys mirror the Exasol
+// connector's parameter names. Precedence: flags > job file > environment.
+Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
+  toml::table t;
+  try {
+    t = toml::parse_file(o.config);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument("job file '" + o.config + "': " + std::string(e.description()) + " at line " +
+                           std::to_string(e.source().begin.line));
+  }
+  static const std::vector<std::string> kKnown = {
+      "stream_name", "table_name", "db", "region", "endpoint_url", "connection_name", "connections_file",
+      "profile", "max_records_per_run", "start_position", "mapping"};
+  for (const auto& [key, value] : t) {
+    if (std::find(kKnown.begin(), kKnown.end(), std::string(key.str())) == kKnown.end())
+      return InvalidArgument("job file '" + o.config + "': unknown key '" + std::string(key.str()) + "'");
+  }
+  auto str = [&](const char* key, const char* flag, std::string& target) -> Status {
+    if (!t.contains(key) || cmd.count(flag) > 0) return Status::Ok();
+    auto v = t[key].value<std::string>();
+    if (!v) return InvalidArgument("job file '" + o.config + "': '" + key + "' must be a string");
+    target = *v;
+    return Status::Ok();
+  };
+  KI_RETURN_IF_ERROR(str("stream_name", "--stream", o.stream));
+  KI_RETURN_IF_ERROR(str("table_name", "--table", o.table));
+  KI_RETURN_IF_ERROR(str("db", "--db", o.db));
+  KI_RETURN_IF_ERROR(str("region", "--region", o.aws.region));
+  KI_RETURN_IF_ERROR(str("endpoint_url", "--endpoint-url", o.aws.endpoint_url));
+  KI_RETURN_IF_ERROR(str("connection_name", "--connection", o.aws.connection));
+  KI_RETURN_IF_ERROR(str("connections_file", "--connections-file", o.aws.connections_file));
+  KI_RETURN_IF_ERROR(str("profile", "--profile", o.aws.profile));
+  KI_RETURN_IF_ERROR(str("start_position", "--start-position", o.start_position));
+  KI_RETURN_IF_ERROR(str("mapping", "--mapping", o.mapping));
+  if (t.contains("max_records_per_run") && cmd.count("--max-records-per-run") == 0) {
+    auto v = t["max_records_per_run"].value<int64_t>();
+    if (!v || *v <= 0)
+      return InvalidArgument("job file '" + o.config + "': 'max_records_per_run' must be a positive integer");
+    o.max_records = *v;
+  }
+  return Status::Ok();
+}
+
+void PrintText(const ImportReport& r) {
+  std::printf("stream '%s' -> table '%s'\n", r.stream.c_str(), r.table.c_str());
+  for (const auto& s : r.shards) {
+    std::string behind = s.millis_behind_latest < 0 ? "?" : std::to_string(s.millis_behind_latest) + " ms";
+    std::printf("  %s: %lld records", s.shard_id.c_str(), static_cast<long long>(s.records));
+    if (s.records > 0)
+      std::printf(", sequence numbers %s .. %s", s.first_sequence_number.c_str(), s.last_sequence_number.c_str());
+    std::printf(", behind latest %s%s%s\n", behind.c_str(), s.reached_cap ? " (reached --max-records-per-run)" : "",
+                s.shard_closed_and_read ? " (closed shard fully read)" : "");
+  }
+  std::printf("imported %lld records from %zu shard(s) in %.2f s\n", static_cast<long long>(r.total_records),
+              r.shards.size(), r.elapsed_seconds);
+}
+
+void PrintJson(const ImportReport& r) {
+  std::string out = "{\"stream\":" + JsonString(r.stream) + ",\"table\":" + JsonString(r.table) + ",\"shards\":[";
+  for (size_t i = 0; i < r.shards.size(); ++i) {
+    const auto& s = r.shards[i];
+    if (i) out += ",";
+    out += "{\"shard_id\":" + JsonString(s.shard_id) + ",\"records\":" + std::to_string(s.records);
+    out += ",\"first_sequence_number\":" +
+           (s.first_sequence_number.empty() ? "null" : JsonString(s.first_sequence_number));
+    out += ",\"last_sequence_number\":" +
+           (s.last_sequence_number.empty() ? "null" : JsonString(s.last_sequence_number));
+    out += ",\"millis_behind_latest\":" +
+           (s.millis_behind_latest < 0 ? std::string("null") : std::to_string(s.millis_behind_latest));
+    out += ",\"reached_cap\":" + std::string(s.reached_cap ? "true" : "false");
+    out += ",\"closed_shard_fully_read\":" + std::string(s.shard_closed_and_read ? "true" : "false") + "}";
+  }
+  char elapsed[32];
+  std::snprintf(elapsed, sizeof elapsed, "%.3f", r.elapsed_seconds);
+  out += "],\"total_records\":" + std::to_string(r.total_records) + ",\"elapsed_seconds\":" + elapsed + "}\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+}  // namespace
+
+void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
+  auto* cmd = app.add_subcommand(
+      "run",
+      "import what is new in a stream into a table, exactly once: rows and shard positions are "
+      "committed in one transaction, so a failed run changes nothing and the next run resumes");
+  auto o = std::make_shared<RunOptions>();
+  cmd->add_option("--config", o->config,
+                  "TOML job file (keys: stream_name, table_name, db, region, endpoint_url, connection_name, "
+                  "connections_file, profile, max_records_per_run, start_position, mapping); flags override it");
+  cmd->add_option("--stream", o->stream, "stream name");
+  cmd->add_option("--table", o->table, "target table (must exist; may be schema.table)");
+  cmd->add_option("--db", o->db, "DuckDB file (a postgresql:// URL selects PostgreSQL, in a later version)")
+      ->capture_default_str();
+  cmd->add_option("--max-records-per-run", o->max_records, "at most this many records per shard in one run")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--start-position", o->start_position,
+                  "where a shard without a stored position starts: trim_horizon, latest, at_timestamp:ISO8601")
+      ->capture_default_str();
+  cmd->add_option("--mapping", o->mapping,
+                  "by-name: JSON keys to column names (case-insensitive); by-position: values in document "
+                  "order fill the data columns in table order")
+      ->check(CLI::IsMember({"by-name", "by-position"}))
+      ->capture_default_str();
+  cmd->add_option("--output", o->output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  AddAwsOptions(*cmd, o->aws);
+  cmd->callback([o, run, cmd] {
+    *run = [o, cmd]() -> int {
+      if (!o->config.empty()) {
+        Status st = ApplyConfigFile(*cmd, *o);
+        if (!st.ok()) return ReportError(st);
+      }
+      if (o->stream.empty()) return ReportError(InvalidArgument("run: --stream (or stream_name in --config) is required"));
+      if (o->table.empty()) return ReportError(InvalidArgument("run: --table (or table_name in --config) is required"));
+      if (o->mapping != "by-name" && o->mapping != "by-position")
+        return ReportError(InvalidArgument("run: --mapping must be by-name or by-position"));
+      ImportOptions opts;
+      opts.stream = o->stream;
+      opts.table = o->table;
+      opts.max_records_per_run = o->max_records;
+      opts.decoder.mapping = o->mapping == "by-position" ? ColumnMapping::kByPosition : ColumnMapping::kByName;
+      auto start = ParseStartPosition(o->start_position);
+      if (!start.ok()) return ReportError(start.status());
+      opts.start_position = *start;
+      auto session = OpenKinesis(o->aws);
+      if (!session.ok()) return ReportError(session.status());
+      auto sink = OpenSink(o->db);
+      if (!sink.ok()) return ReportError(sink.status());
+      auto report = RunImport(*session->client, **sink, opts, SystemClock());
+      if (!report.ok()) return ReportError(report.status().WithContext("run failed, nothing was committed"));
+      if (o->output == "json") PrintJson(*report);
+      else PrintText(*report);
+      return kExitOk;
+    };
+  });
+}
 
 }  // namespace ki::cli

@@ -1,0 +1,284 @@
+#include "pipeline/import_run.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/log.h"
+#include "common/sequence_number.h"
+
+namespace ki {
+namespace {
+
+// A decoded GetRecords response on its way to the sink.
+struct Batch {
+  size_t shard_index = 0;
+  RowBatch rows;
+  std::string first_sequence_number;
+  std::string last_sequence_number;
+  int64_t records = 0;
+};
+
+// Bounded hand-over from the shard readers to the writer, with a pool of spent batches so their
+// buffers are reused instead of reallocated.
+class BatchQueue {
+ public:
+  explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
+
+  // Blocks while full. False when the queue was cancelled.
+  bool Push(std::unique_ptr<Batch> b) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return cancelled_ || ready_.size() < capacity_; });
+    if (cancelled_) return false;
+    ready_.push_back(std::move(b));
+    not_empty_.notify_one();
+    return true;
+  }
+  // Blocks until a batch is ready or every producer finished (then nullptr).
+  std::unique_ptr<Batch> Pop() {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return cancelled_ || !ready_.empty() || producers_ == 0; });
+    if (cancelled_ || ready_.empty()) return nullptr;
+    auto b = std::move(ready_.front());
+    ready_.pop_front();
+    not_full_.notify_one();
+    return b;
+  }
+  std::unique_ptr<Batch> TakeSpent(size_t num_columns) {
+    std::unique_ptr<Batch> b;
+    {
+      std::lock_guard lock(mu_);
+      if (!spent_.empty()) {
+        b = std::move(spent_.back());
+        spent_.pop_back();
+      }
+    }
+    if (!b) b = std::make_unique<Batch>();
+    b->rows.Reset(num_columns);
+    return b;
+  }
+  void ReturnSpent(std::unique_ptr<Batch> b) {
+    std::lock_guard lock(mu_);
+    spent_.push_back(std::move(b));
+  }
+  void AddProducer() {
+    std::lock_guard lock(mu_);
+    ++producers_;
+  }
+  void ProducerDone() {
+    std::lock_guard lock(mu_);
+    --producers_;
+    not_empty_.notify_all();
+  }
+  void Cancel() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    not_full_.notify_all();
+    not_empty_.notify_all();
+  }
+  bool cancelled() {
+    std::lock_guard lock(mu_);
+    return cancelled_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<std::unique_ptr<Batch>> ready_;
+  std::vector<std::unique_ptr<Batch>> spent_;
+  size_t capacity_;
+  int producers_ = 0;
+  bool cancelled_ = false;
+};
+
+struct ShardState {
+  ShardInfo info;
+  std::optional<ShardPosition> start;  // stored position, if any
+  ShardReport report;                  // written by the reader, read after join
+  Status status;
+};
+
+class ShardReader {
+ public:
+  ShardReader(KinesisClient& kinesis, const ImportOptions& options, const TableSchema& schema,
+              ShardState& state, size_t index, BatchQueue& queue, Clock& clock)
+      : kinesis_(kinesis), options_(options), schema_(schema), state_(state), index_(index),
+        queue_(queue), clock_(clock) {}
+
+  void Run() {
+    state_.status = Read();
+    if (!state_.status.ok()) queue_.Cancel();
+    queue_.ProducerDone();
+  }
+
+ private:
+  Result<std::string> Iterator(const std::string& after) {
+    IteratorStart start = options_.start_position;
+    if (!after.empty()) {
+      start.type = IteratorType::kAfterSequenceNumber;
+      start.sequence_number = after;
+    }
+    return kinesis_.GetShardIterator(options_.stream, state_.info.shard_id, start);
+  }
+
+  Status Read() {
+    const std::string& shard = state_.info.shard_id;
+    ShardReport& report = state_.report;
+    report.shard_id = shard;
+    KI_ASSIGN_OR_RETURN(auto decoder, JsonRecordDecoder::Create(schema_, options_.decoder));
+    std::string last = state_.start ? state_.start->sequence_number : "";
+    KI_ASSIGN_OR_RETURN(std::string iterator, Iterator(last));
+    auto next_call = clock_.Monotonic();
+    while (report.records < options_.max_records_per_run) {
+      if (queue_.cancelled()) return Status::Ok();
+      auto now = clock_.Monotonic();
+      if (now < next_call)
+        clock_.SleepFor(std::chrono::duration_cast<std::chrono::milliseconds>(next_call - now));
+      next_call = clock_.Monotonic() + options_.min_call_interval;
+      int64_t remaining = options_.max_records_per_run - report.records;
+      int limit = static_cast<int>(std::min<int64_t>(options_.get_records_limit, remaining));
+      auto got = kinesis_.GetRecords(iterator, limit, options_.stream, shard);
+      if (!got.ok() && got.status().kind() == ErrorKind::kExpiredIterator) {
+        Log(LogLevel::kInfo, "shard " + shard + ": iterator expired, re-acquiring after " +
+                                 (last.empty() ? std::string("the start position") : last));
+        KI_ASSIGN_OR_RETURN(iterator, Iterator(last));
+        continue;
+      }
+      if (!got.ok()) return got.status();
+      GetRecordsResult& r = *got;
+      report.millis_behind_latest = r.millis_behind_latest;
+      if (!r.records.empty()) {
+        auto batch = queue_.TakeSpent(schema_.columns.size());
+        batch->shard_index = index_;
+        batch->records = 0;
+        size_t n = std::min<size_t>(r.records.size(), static_cast<size_t>(remaining));
+        for (size_t i = 0; i < n; ++i) {
+          const KinesisRecord& rec = r.records[i];
+          RecordMetadata meta;
+          meta.shard_id = shard;
+          meta.sequence_number = rec.sequence_number;
+          meta.partition_key = rec.partition_key;
+          meta.arrival_time_us = rec.arrival_time_ms * 1000;
+          Status st = decoder.Decode(rec.data, meta, batch->rows);
+          if (!st.ok())
+            return st.WithContext("stream '" + options_.stream + "' shard '" + shard +
+                                  "' sequence number " + std::string(rec.sequence_number));
+        }
+        batch->records = static_cast<int64_t>(n);
+        batch->first_sequence_number = std::string(r.records.front().sequence_number);
+        batch->last_sequence_number = std::string(r.records[n - 1].sequence_number);
+        last = batch->last_sequence_number;
+        if (report.first_sequence_number.empty()) report.first_sequence_number = batch->first_sequence_number;
+        report.last_sequence_number = last;
+        report.records += batch->records;
+        if (!queue_.Push(std::move(batch))) return Status::Ok();
+        if (n < r.records.size()) break;  // capped inside this response
+      }
+      if (r.next_shard_iterator.empty()) {
+        report.shard_closed_and_read = true;
+        break;
+      }
+      iterator = std::move(r.next_shard_iterator);
+      // Caught up: nothing returned and the server says we are at the tip. An empty response
+      // while still behind is not the end (records may sit further on): keep following.
+      if (r.records.empty() && r.millis_behind_latest <= 0) break;
+    }
+    report.reached_cap = report.records >= options_.max_records_per_run;
+    return Status::Ok();
+  }
+
+  KinesisClient& kinesis_;
+  const ImportOptions& options_;
+  const TableSchema& schema_;
+  ShardState& state_;
+  size_t index_;
+  BatchQueue& queue_;
+  Clock& clock_;
+};
+
+// Test hook for the crash test: stop between fetching/appending and commit so a test can SIGKILL
+// the process there. Never set in production.
+void MaybePauseBeforeCommit() {
+  const char* marker = std::getenv("KINESIS_IMPORT_TEST_PAUSE_BEFORE_COMMIT");
+  if (!marker || !*marker) return;
+  { std::ofstream(marker) << "paused\n"; }
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+}
+
+}  // namespace
+
+Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,
+                               Clock& clock) {
+  auto started = clock.Monotonic();
+  if (options.max_records_per_run <= 0) return InvalidArgument("max-records-per-run must be positive");
+  KI_ASSIGN_OR_RETURN(TableSchema schema, sink.DescribeTable(options.table));
+  // Fail on a table the decoder cannot fill before touching Kinesis.
+  KI_RETURN_IF_ERROR(JsonRecordDecoder::Create(schema, options.decoder).status());
+
+  ListShardsRequest list;
+  list.stream_name = options.stream;
+  KI_ASSIGN_OR_RETURN(std::vector<ShardInfo> shards, kinesis.ListShards(list));
+
+  KI_RETURN_IF_ERROR(sink.Begin(schema));
+  // From here on every early return must roll back; the guard does it.
+  struct RollbackGuard {
+    Sink& sink;
+    bool armed = true;
+    ~RollbackGuard() {
+      if (armed) sink.Rollback();
+    }
+  } guard{sink};
+
+  KI_ASSIGN_OR_RETURN(ShardPositions positions, sink.LoadPositions(options.stream));
+  std::vector<ShardState> states(shards.size());
+  for (size_t i = 0; i < shards.size(); ++i) {
+    states[i].info = shards[i];
+    if (auto it = positions.find(shards[i].shard_id); it != positions.end()) states[i].start = it->second;
+  }
+
+  BatchQueue queue(std::max<size_t>(options.queue_capacity, 2));
+  std::vector<std::thread> readers;
+  readers.reserve(states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    queue.AddProducer();
+    readers.emplace_back([&, i] { ShardReader(kinesis, options, schema, states[i], i, queue, clock).Run(); });
+  }
+
+  Status write_status;
+  while (auto batch = queue.Pop()) {
+    if (write_status.ok()) {
+      write_status = sink.Append(batch->rows);
+      if (!write_status.ok()) queue.Cancel();
+    }
+    queue.ReturnSpent(std::move(batch));
+  }
+  for (auto& t : readers) t.join();
+  for (const auto& s : states) KI_RETURN_IF_ERROR(s.status);
+  KI_RETURN_IF_ERROR(write_status);
+
+  ImportReport report;
+  report.stream = options.stream;
+  report.table = schema.QualifiedName();
+  ShardPositions moved;
+  for (const auto& s : states) {
+    report.shards.push_back(s.report);
+    report.total_records += s.report.records;
+    if (!s.report.last_sequence_number.empty())
+      moved[s.info.shard_id] = ShardPosition{s.report.last_sequence_number, -1};
+  }
+  KI_RETURN_IF_ERROR(sink.SavePositions(options.stream, moved));
+  MaybePauseBeforeCommit();
+  KI_RETURN_IF_ERROR(sink.Commit());
+  guard.armed = false;
+  report.elapsed_seconds =
+      std::chrono::duration<double>(clock.Monotonic() - started).count();
+  return report;
+}
+
+}  // namespace ki
