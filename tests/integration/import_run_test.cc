@@ -1,0 +1,288 @@
+// `kinesis-import run` end to end: a real emulator over HTTP, a real DuckDB file, the real binary.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <simdjson.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "sink/duckdb/duckdb_sql.h"
+#include "test_support.h"
+
+namespace ki::test {
+namespace {
+
+constexpr char kSeedTable[] =
+    "CREATE TABLE kinesis_table(sensorId DECIMAL(18,0), currentTemperature DECIMAL(18,0), "
+    "status VARCHAR(100), kinesis_shard_id VARCHAR(2000), shard_sequence_number VARCHAR(2000))";
+
+std::string Sql(const std::string& db, const std::string& sql) {
+  auto r = RunDuckDbSql(db, sql, SqlOutputFormat::kCsv);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  if (!r.ok()) return "";
+  // Drop the header line.
+  auto nl = r->find('\n');
+  return nl == std::string::npos ? "" : r->substr(nl + 1);
+}
+
+std::string SensorRecords(int from, int to) {
+  std::string out;
+  for (int i = from; i <= to; ++i)
+    out += "{\"sensorId\": " + std::to_string(i) + ", \"currentTemperature\": " + std::to_string(100 + i) +
+           ", \"status\": \"" + (i % 3 ? "OK" : "WARN") + "\"}\n";
+  return out;
+}
+
+class ImportRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    endpoint_ = ServiceEndpoint("KI_KINESIS_LOCAL_ENDPOINT");
+    db_ = dir_.File("test.duckdb");
+  }
+  std::vector<std::string> Aws() const { return {"--endpoint-url", endpoint_, "--region", "us-east-1"}; }
+  ProcessResult Cli(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
+    for (auto& a : Aws()) args.push_back(a);
+    return RunCli(args, "", env);
+  }
+  void CreateStream(const std::string& stream, int shards) {
+    auto r = Cli({"stream", "create", "--stream", stream, "--shards", std::to_string(shards)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  void Put(const std::string& stream, const std::string& ndjson) {
+    WriteFile(dir_.File("put.ndjson"), ndjson);
+    auto r = Cli({"put", "--stream", stream, "--partition-key-field", "sensorId", dir_.File("put.ndjson")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  ProcessResult Run(const std::string& stream, int64_t max, std::vector<std::string> extra = {},
+                    const std::map<std::string, std::string>& env = {}) {
+    std::vector<std::string> args{"run", "--stream", stream, "--table", "kinesis_table", "--db", db_,
+                                  "--max-records-per-run", std::to_string(max), "--output", "json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Cli(args, env);
+  }
+  int64_t Imported(const ProcessResult& r) {
+    simdjson::dom::parser p;
+    simdjson::dom::element doc;
+    if (p.parse(r.out).get(doc)) {
+      ADD_FAILURE() << "run output is not JSON: " << r.out << r.err;
+      return -1;
+    }
+    return doc["total_records"].get_int64().value();
+  }
+  std::string Count() { return Sql(db_, "SELECT count(*) FROM kinesis_table"); }
+  std::string Positions() {
+    return Sql(db_, "SELECT shard_id, sequence_number FROM kinesis_import_positions ORDER BY shard_id");
+  }
+
+  TempDir dir_;
+  std::string endpoint_;
+  std::string db_;
+};
+
+TEST_F(ImportRunTest, SeedScenarioTenTenFiveZeroExactlyOnce) {
+  std::string stream = UniqueName("seed");
+  CreateStream(stream, 1);
+  Put(stream, SensorRecords(1, 25));
+  Sql(db_, kSeedTable);
+  std::vector<int64_t> imported;
+  for (int run = 0; run < 4; ++run) {
+    auto r = Run(stream, 10);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    imported.push_back(Imported(r));
+  }
+  EXPECT_EQ(imported, (std::vector<int64_t>{10, 10, 5, 0}));
+  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature) FROM kinesis_table"),
+            "25,25,325,2825\n");
+  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM kinesis_table WHERE status <> CASE WHEN sensorId % 3 = 0 THEN 'WARN' ELSE 'OK' END"),
+            "0\n");
+  // Metadata equals what an independent client sees.
+  auto sdk = RunNode("sdk_client.js", {"read-all", "--endpoint", endpoint_, "--stream", stream});
+  ASSERT_EQ(sdk.exit_code, 0) << sdk.err;
+  std::string expected;
+  simdjson::dom::parser p;
+  for (const auto& line : Lines(sdk.out)) {
+    simdjson::dom::element doc = p.parse(line).value();
+    expected += std::string(doc["shard_id"].get_string().value()) + "," +
+                std::string(doc["sequence_number"].get_string().value()) + "\n";
+  }
+  EXPECT_EQ(Sql(db_, "SELECT kinesis_shard_id, shard_sequence_number FROM kinesis_table ORDER BY sensorId"), expected);
+  // The stored position is the last record's.
+  EXPECT_EQ(Positions(), Lines(expected).back() + "\n");
+}
+
+TEST_F(ImportRunTest, KilledBeforeCommitChangesNothingAndNextRunImportsAllOnce) {
+  std::string stream = UniqueName("kill");
+  CreateStream(stream, 2);
+  Put(stream, SensorRecords(1, 30));
+  Sql(db_, kSeedTable);
+  ASSERT_EQ(Run(stream, 5).exit_code, 0);  // a committed first part
+  std::string count_before = Count();
+  std::string positions_before = Positions();
+  ASSERT_NE(count_before, "0\n");
+
+  // Run again, paused by the test hook after appending and saving positions, before COMMIT.
+  std::string marker = dir_.File("paused");
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("KINESIS_IMPORT_TEST_PAUSE_BEFORE_COMMIT", marker.c_str(), 1);
+    std::vector<std::string> args{KI_CLI_PATH, "run", "--stream", stream, "--table", "kinesis_table",
+                                  "--db", db_, "--max-records-per-run", "1000"};
+    for (auto& a : Aws()) args.push_back(a);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stdout);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  bool paused = false;
+  for (int i = 0; i < 300 && !paused; ++i) {
+    paused = std::filesystem::exists(marker);
+    if (!paused) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(paused) << "the run never reached the pause before commit";
+  // While it holds the file, a second run fails fast with a clear message.
+  auto second = Run(stream, 10);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("in use"), std::string::npos) << second.err;
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  EXPECT_EQ(Count(), count_before);
+  EXPECT_EQ(Positions(), positions_before);
+  auto r = Run(stream, 1000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId) FROM kinesis_table"), "30,30,465\n");
+}
+
+TEST_F(ImportRunTest, BadRecordFailsTheRunNamingShardAndSequenceAndCommitsNothing) {
+  std::string stream = UniqueName("bad");
+  CreateStream(stream, 1);
+  Put(stream, SensorRecords(1, 3));
+  Sql(db_, kSeedTable);
+  ASSERT_EQ(Run(stream, 100).exit_code, 0);
+  std::string positions_before = Positions();
+  Put(stream, SensorRecords(4, 5) + "{\"sensorId\": 6, \"currentTemperature\": \"hot\", \"status\": \"OK\"}\n" +
+                  SensorRecords(7, 8));
+  auto sdk = RunNode("sdk_client.js", {"read-all", "--endpoint", endpoint_, "--stream", stream});
+  ASSERT_EQ(sdk.exit_code, 0);
+  auto lines = Lines(sdk.out);
+  ASSERT_EQ(lines.size(), 8u);
+  simdjson::dom::parser p;
+  std::string bad_seq(p.parse(lines[5]).value()["sequence_number"].get_string().value());
+
+  for (int attempt = 0; attempt < 2; ++attempt) {  // fails the same way every time
+    auto r = Run(stream, 100);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find(stream), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("shardId-000000000000"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(bad_seq), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("currentTemperature"), std::string::npos) << r.err;
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+    EXPECT_EQ(Count(), "3\n");
+    EXPECT_EQ(Positions(), positions_before);
+  }
+}
+
+TEST_F(ImportRunTest, ResumesFromMetadataColumnsComparingSequenceNumbersNumerically) {
+  std::string stream = UniqueName("resume");
+  CreateStream(stream, 1);
+  Put(stream, SensorRecords(1, 12));
+  auto sdk = RunNode("sdk_client.js", {"read-all", "--endpoint", endpoint_, "--stream", stream});
+  ASSERT_EQ(sdk.exit_code, 0);
+  auto lines = Lines(sdk.out);
+  ASSERT_EQ(lines.size(), 12u);
+  simdjson::dom::parser p;
+  std::string shard(p.parse(lines[4]).value()["shard_id"].get_string().value());
+  std::string seq5(p.parse(lines[4]).value()["sequence_number"].get_string().value());
+  // A table filled by the seed connector up to record 5, plus a row whose sequence number is
+  // shorter but sorts after as text: numeric order must ignore it.
+  Sql(db_, std::string(kSeedTable) + "; INSERT INTO kinesis_table SELECT i, 100 + i, 'OK', '" + shard +
+               "', NULL FROM range(1, 5) t(i); UPDATE kinesis_table SET shard_sequence_number = '" + seq5 +
+               "' WHERE sensorId = 4; INSERT INTO kinesis_table VALUES (0, 0, 'OLD', '" + shard +
+               "', '99999999999999999999')");
+  auto r = Run(stream, 100);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Imported(r), 7);  // records 6..12
+  EXPECT_EQ(Sql(db_, "SELECT min(sensorId), max(sensorId), count(*) FROM kinesis_table WHERE status <> 'OLD' AND sensorId > 4"),
+            "6,12,7\n");
+  // From now on the positions table is the source.
+  EXPECT_EQ(Imported(Run(stream, 100)), 0);
+}
+
+TEST_F(ImportRunTest, MissingTableSuggestsCreateTable) {
+  std::string stream = UniqueName("notable");
+  CreateStream(stream, 1);
+  auto r = Run(stream, 10);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("kinesis_table"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("CREATE TABLE"), std::string::npos) << r.err;
+}
+
+TEST_F(ImportRunTest, JobFileWithFlagsOverridingAndByPositionMapping) {
+  std::string stream = UniqueName("config");
+  CreateStream(stream, 1);
+  // By position: values in document order fill the data columns in table order, whatever the keys.
+  Put(stream, "{\"sensorId\": 1, \"a\": 10, \"b\": \"x\"}\n{\"sensorId\": 2, \"a\": 20, \"b\": \"y\"}\n"
+              "{\"sensorId\": 3, \"a\": 30, \"b\": \"z\"}\n");
+  Sql(db_, kSeedTable);
+  WriteFile(dir_.File("job.toml"), "stream_name = \"" + stream + "\"\ntable_name = \"kinesis_table\"\ndb = \"" +
+                                       db_ + "\"\nmax_records_per_run = 1\nmapping = \"by-position\"\n"
+                                       "endpoint_url = \"http://127.0.0.1:9\"\n");
+  // The flag --endpoint-url (in Aws()) overrides the job file's unreachable endpoint; the job
+  // file's max_records_per_run applies.
+  auto r = Cli({"run", "--config", dir_.File("job.toml"), "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Imported(r), 1);
+  r = Cli({"run", "--config", dir_.File("job.toml"), "--max-records-per-run", "5", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Imported(r), 2);
+  EXPECT_EQ(Sql(db_, "SELECT sensorId, currentTemperature, status FROM kinesis_table ORDER BY 1"),
+            "1,10,x\n2,20,y\n3,30,z\n");
+  WriteFile(dir_.File("bad.toml"), "stream_nmae = \"x\"\n");
+  auto bad = Cli({"run", "--config", dir_.File("bad.toml")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("stream_nmae"), std::string::npos) << bad.err;
+}
+
+// 20,000 records over 4 shards through kinesalite (fast enough for volume; kinesis-local slows
+// down as shards fill), one run with a large cap.
+TEST(ImportRunVolume, TwentyThousandRecordsFourShardsOneRun) {
+  std::string endpoint = ServiceEndpoint("KI_KINESALITE_ENDPOINT");
+  TempDir dir;
+  std::string db = dir.File("volume.duckdb");
+  std::string stream = UniqueName("volume");
+  std::vector<std::string> aws{"--endpoint-url", endpoint, "--region", "us-east-1"};
+  auto with = [&](std::vector<std::string> a) {
+    a.insert(a.end(), aws.begin(), aws.end());
+    return a;
+  };
+  ASSERT_EQ(RunCli(with({"stream", "create", "--stream", stream, "--shards", "4"})).exit_code, 0);
+  std::string input;
+  int64_t sum_id = 0, sum_temp = 0;
+  for (int i = 1; i <= 20000; ++i) {
+    int temp = (i * 7919) % 1000 - 500;
+    sum_id += i;
+    sum_temp += temp;
+    input += "{\"sensorId\": " + std::to_string(i) + ", \"currentTemperature\": " + std::to_string(temp) +
+             ", \"status\": \"s" + std::to_string(i % 10) + "\"}\n";
+  }
+  auto put = RunCli(with({"put", "--stream", stream, "-"}), input);
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  ASSERT_EQ(RunDuckDbSql(db, kSeedTable, SqlOutputFormat::kCsv).ok(), true);
+  auto r = RunCli(with({"run", "--stream", stream, "--table", "kinesis_table", "--db", db,
+                        "--max-records-per-run", "100000", "--output", "json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Sql(db, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature), "
+                    "count(DISTINCT kinesis_shard_id) FROM kinesis_table"),
+            "20000,20000," + std::to_string(sum_id) + "," + std::to_string(sum_temp) + ",4\n");
+  EXPECT_EQ(Sql(db, "SELECT count(*) FROM kinesis_table WHERE status <> 's' || (sensorId % 10)::INT"), "0\n");
+}
+
+}  // namespace
+}  // namespace ki::test
