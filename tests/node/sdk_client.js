@@ -9,6 +9,8 @@
 //   put-raw-b64 --file F          put lines that are base64 payloads (binary records)
 // Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the emulators do not check them.
 'use strict';
+// The SDK warns about Node 20 on every start; it is noise in test output.
+process.removeAllListeners('warning');
 const fs = require('fs');
 const { KinesisClient, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand,
   CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } = require('@aws-sdk/client-kinesis');
