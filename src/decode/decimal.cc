@@ -1,0 +1,200 @@
+#include "decode/decimal.h"
+
+#include <algorithm>
+#include <array>
+
+namespace ki {
+namespace {
+
+inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// Exponents saturate here; with inputs far below 10^15 digits this cannot change a result.
+constexpr int64_t kExponentLimit = 1'000'000'000'000'000;
+constexpr unsigned __int128 kMaxU128 = ~static_cast<unsigned __int128>(0);
+// 10^39 > 2^128 > 10^38: a scaled value with 40 or more integer digits always overflows.
+constexpr int64_t kMaxU128Digits = 39;
+
+constexpr std::array<unsigned __int128, 39> MakePowersOfTen() {
+  std::array<unsigned __int128, 39> p{};
+  p[0] = 1;
+  for (size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+  return p;
+}
+constexpr std::array<unsigned __int128, 39> kPowersOfTen = MakePowersOfTen();
+
+std::string Quote(std::string_view text) {
+  constexpr size_t kMaxShown = 64;
+  if (text.size() <= kMaxShown) return std::string(text);
+  return std::string(text.substr(0, kMaxShown)) + "...";
+}
+
+}  // namespace
+
+unsigned __int128 PowerOfTen(int n) { return kPowersOfTen[static_cast<size_t>(n)]; }
+
+DecimalParseError ParseScaledDecimal(std::string_view text, uint8_t scale,
+                                     unsigned __int128 max_magnitude, DecimalSyntax syntax,
+                                     ScaledDecimal* out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  {
+    // Fast path: a plain integer of 1..18 digits (sensor ids, temperatures, counters): no
+    // rounding, no exponent, and magnitude * 10^scale cannot overflow 128 bits.
+    const char* q = p + (p < end && *p == '-');
+    const char* const digits_begin = q;
+    uint64_t m = 0;
+    while (q < end && IsDigit(*q)) m = m * 10 + static_cast<unsigned>(*q++ - '0');
+    const auto n = q - digits_begin;
+    if (q == end && n > 0 && n <= 18 && scale <= 20 &&
+        (syntax == DecimalSyntax::kLenient || n == 1 || *digits_begin != '0')) {
+      const unsigned __int128 magnitude = static_cast<unsigned __int128>(m) * kPowersOfTen[scale];
+      if (magnitude > max_magnitude) return DecimalParseError::kOverflow;
+      out->magnitude = magnitude;
+      out->negative = digits_begin != p && magnitude != 0;
+      out->exact = true;
+      return DecimalParseError::kOk;
+    }
+  }
+  bool negative = false;
+  if (p < end && *p == '-') {
+    negative = true;
+    ++p;
+  } else if (syntax == DecimalSyntax::kLenient && p < end && *p == '+') {
+    ++p;
+  }
+  const char* const int_begin = p;
+  while (p < end && IsDigit(*p)) ++p;
+  const char* const int_end = p;
+  const char* frac_begin = p;
+  const char* frac_end = p;
+  bool has_point = false;
+  if (p < end && *p == '.') {
+    has_point = true;
+    frac_begin = ++p;
+    while (p < end && IsDigit(*p)) ++p;
+    frac_end = p;
+  }
+  const int64_t num_int = int_end - int_begin;
+  const int64_t num_frac = frac_end - frac_begin;
+  if (syntax == DecimalSyntax::kJson) {
+    if (num_int == 0 || (num_int > 1 && *int_begin == '0') || (has_point && num_frac == 0)) {
+      return DecimalParseError::kSyntax;
+    }
+  } else if (num_int + num_frac == 0) {
+    return DecimalParseError::kSyntax;
+  }
+  int64_t exponent = 0;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool exponent_negative = false;
+    if (p < end && (*p == '+' || *p == '-')) {
+      exponent_negative = *p == '-';
+      ++p;
+    }
+    if (p == end || !IsDigit(*p)) return DecimalParseError::kSyntax;
+    for (; p < end && IsDigit(*p); ++p) {
+      if (exponent < kExponentLimit) exponent = exponent * 10 + (*p - '0');
+    }
+    if (exponent_negative) exponent = -exponent;
+  }
+  if (p != end) return DecimalParseError::kSyntax;
+
+  // The digits are the integer digits followed by the fraction digits; the number is
+  // digits * 10^(exponent - num_frac), so the scaled value is digits * 10^shift.
+  const int64_t total = num_int + num_frac;
+  auto digit_at = [&](int64_t i) -> unsigned {
+    return static_cast<unsigned>((i < num_int ? int_begin[i] : frac_begin[i - num_int]) - '0');
+  };
+  int64_t first = 0;
+  while (first < total && digit_at(first) == 0) ++first;
+  *out = ScaledDecimal{};
+  if (first == total) return DecimalParseError::kOk;  // zero, whatever its sign and exponent
+
+  const int64_t significant = total - first;
+  const int64_t shift = exponent - num_frac + scale;
+  const int64_t kept = significant + shift;  // integer digits of the scaled value
+  if (kept > kMaxU128Digits) return DecimalParseError::kOverflow;
+
+  const int64_t take = std::min(significant, kept);  // may be <= 0: everything is rounded away
+  unsigned __int128 magnitude = 0;
+  if (take <= 19) {
+    // Fast path (every BIGINT and DECIMAL(18,s)): 19 digits cannot overflow 64 bits.
+    uint64_t m = 0;
+    for (int64_t i = 0; i < take; ++i) m = m * 10 + digit_at(first + i);
+    magnitude = m;
+  } else {
+    for (int64_t i = 0; i < take; ++i) {
+      const unsigned d = digit_at(first + i);
+      if (magnitude > (kMaxU128 - d) / 10) return DecimalParseError::kOverflow;
+      magnitude = magnitude * 10 + d;
+    }
+  }
+  for (int64_t i = 0; i < shift; ++i) {  // shift < 40 here because kept <= 39
+    if (magnitude > kMaxU128 / 10) return DecimalParseError::kOverflow;
+    magnitude *= 10;
+  }
+  bool exact = true;
+  if (take < significant) {
+    // Round half away from zero on the magnitude: only the first dropped digit decides
+    // (an implicit 0 when take < 0); any non-zero dropped digit makes the result inexact.
+    const int64_t drop_from = std::max<int64_t>(take, 0);
+    for (int64_t i = drop_from; i < significant; ++i) {
+      if (digit_at(first + i) != 0) {
+        exact = false;
+        break;
+      }
+    }
+    if (take >= 0 && digit_at(first + take) >= 5) {
+      if (magnitude == kMaxU128) return DecimalParseError::kOverflow;
+      ++magnitude;
+    }
+  }
+  if (magnitude > max_magnitude) return DecimalParseError::kOverflow;
+  out->magnitude = magnitude;
+  out->negative = negative && magnitude != 0;
+  out->exact = exact;
+  return DecimalParseError::kOk;
+}
+
+Result<__int128> ParseDecimal(std::string_view text, uint8_t width, uint8_t scale) {
+  if (width < 1 || width > kMaxDecimalWidth || scale > width) {
+    return InvalidArgument("invalid DECIMAL(" + std::to_string(width) + "," +
+                           std::to_string(scale) + ")");
+  }
+  ScaledDecimal d;
+  switch (ParseScaledDecimal(text, scale, PowerOfTen(width) - 1, DecimalSyntax::kLenient, &d)) {
+    case DecimalParseError::kOk:
+      break;
+    case DecimalParseError::kSyntax:
+      return BadRecord("'" + Quote(text) + "' is not a number");
+    case DecimalParseError::kOverflow:
+      return BadRecord("value " + Quote(text) + " does not fit DECIMAL(" + std::to_string(width) +
+                       "," + std::to_string(scale) + ")");
+  }
+  // magnitude <= 10^38 - 1 < 2^127: the conversion is exact.
+  const auto v = static_cast<__int128>(d.magnitude);
+  return d.negative ? -v : v;
+}
+
+std::string FormatDecimal(__int128 value, uint8_t scale) {
+  const bool negative = value < 0;
+  // Negate in unsigned arithmetic so that the minimum value is handled.
+  unsigned __int128 magnitude =
+      negative ? ~static_cast<unsigned __int128>(value) + 1 : static_cast<unsigned __int128>(value);
+  std::string digits;  // least significant first
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (digits.size() <= scale) digits.push_back('0');  // a digit before the point
+  std::string out;
+  out.reserve(digits.size() + 2);
+  if (negative) out.push_back('-');
+  for (size_t i = digits.size(); i-- > 0;) {
+    out.push_back(digits[i]);
+    if (i == scale && scale != 0) out.push_back('.');
+  }
+  return out;
+}
+
+}  // namespace ki

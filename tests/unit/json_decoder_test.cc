@@ -1,0 +1,496 @@
+#include "decode/json_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decode/decimal.h"
+
+namespace ki {
+namespace {
+
+ColumnSpec Column(std::string name, ColumnType type, std::string type_name = "") {
+  ColumnSpec c;
+  c.name = std::move(name);
+  c.type = type;
+  c.type_name = std::move(type_name);
+  c.metadata = MetadataColumnFromName(c.name);
+  return c;
+}
+
+ColumnSpec DecimalColumn(std::string name, uint8_t width, uint8_t scale) {
+  ColumnSpec c = Column(std::move(name), ColumnType::kDecimal);
+  c.decimal_width = width;
+  c.decimal_scale = scale;
+  return c;
+}
+
+ColumnSpec NotNull(ColumnSpec c) {
+  c.not_null = true;
+  return c;
+}
+
+TableSchema Table(std::vector<ColumnSpec> columns) {
+  TableSchema t;
+  t.table = "t";
+  t.columns = std::move(columns);
+  return t;
+}
+
+// The seed table of the demo.
+TableSchema SensorTable() {
+  return Table({DecimalColumn("sensorId", 18, 0), DecimalColumn("currentTemperature", 18, 0),
+                Column("status", ColumnType::kVarchar), Column("kinesis_shard_id", ColumnType::kVarchar),
+                Column("shard_sequence_number", ColumnType::kVarchar)});
+}
+
+const RecordMetadata kMeta{"shardId-000000000001", "49590338271490256608559692538361571095921575989136588898",
+                           -1, "pk-1", 1'700'000'000'123'456};
+
+// Decodes one record into a fresh batch; the fixture keeps the decoder and the batch.
+class JsonDecoderTest : public ::testing::Test {
+ protected:
+  void Use(const TableSchema& schema, ColumnMapping mapping = ColumnMapping::kByName) {
+    auto decoder = JsonRecordDecoder::Create(schema, DecoderOptions{mapping});
+    ASSERT_TRUE(decoder.ok()) << decoder.status().message();
+    decoder_.emplace(std::move(decoder).value());
+    batch_.Reset(schema.columns.size());
+  }
+  // Decodes and expects success; returns the row index.
+  size_t Ok(std::string_view payload, const RecordMetadata& meta = kMeta) {
+    const size_t before = batch_.num_rows();
+    Status s = decoder_->Decode(payload, meta, batch_);
+    EXPECT_TRUE(s.ok()) << payload << " -> " << s.message();
+    EXPECT_EQ(batch_.num_rows(), s.ok() ? before + 1 : before);
+    return batch_.num_rows() - 1;
+  }
+  // Decodes and expects a bad record; returns the message.
+  std::string Bad(std::string_view payload, const RecordMetadata& meta = kMeta) {
+    const size_t before = batch_.num_rows();
+    Status s = decoder_->Decode(payload, meta, batch_);
+    EXPECT_FALSE(s.ok()) << payload << " was accepted";
+    EXPECT_EQ(s.kind(), ErrorKind::kBadRecord) << s.message();
+    EXPECT_EQ(batch_.num_rows(), before);
+    return s.message();
+  }
+  int64_t I64(size_t row, size_t col) const { return batch_.Get(row, col).i64; }
+  std::string Str(size_t row, size_t col) const { return std::string(batch_.GetString(row, col)); }
+
+  std::optional<JsonRecordDecoder> decoder_;
+  RowBatch batch_;
+};
+
+TEST_F(JsonDecoderTest, SensorRecordWithMetadata) {
+  Use(SensorTable());
+  const size_t row = Ok(R"({"sensorId": 17, "currentTemperature": 147, "status": "WARN"})");
+  EXPECT_EQ(I64(row, 0), 17);
+  EXPECT_EQ(I64(row, 1), 147);
+  EXPECT_EQ(Str(row, 2), "WARN");
+  EXPECT_EQ(Str(row, 3), kMeta.shard_id);
+  EXPECT_EQ(Str(row, 4), kMeta.sequence_number);
+}
+
+TEST_F(JsonDecoderTest, ByNameIsCaseInsensitive) {
+  Use(SensorTable());
+  const size_t row = Ok(R"({"SENSORID": 1, "currenttemperature": -2, "Status": "ok"})");
+  EXPECT_EQ(I64(row, 0), 1);
+  EXPECT_EQ(I64(row, 1), -2);
+  EXPECT_EQ(Str(row, 2), "ok");
+}
+
+TEST_F(JsonDecoderTest, ByNameEscapedKeyMatches) {
+  Use(SensorTable());
+  const size_t row = Ok(R"({"sensor\u0049d": 5})");
+  EXPECT_EQ(I64(row, 0), 5);
+}
+
+TEST_F(JsonDecoderTest, CaseFoldingTouchesOnlyAsciiLetters) {
+  // Long names take the 8-bytes-at-a-time path; '@'/'`', '['/'{' and ']'/'}' differ by the same
+  // bit as 'A'/'a' but are not letters. Non-ASCII bytes are compared as they are.
+  Use(Table({Column("a[b]c_d@e_long_name", ColumnType::kBigInt),
+             Column("Gr\xC3\xB6\xC3\x9F" "e", ColumnType::kBigInt),
+             Column("x", ColumnType::kBigInt)}));
+  size_t row = Ok("{\"A[B]C_D@E_LONG_NAME\": 1, \"gR\xC3\xB6\xC3\x9F" "E\": 2, \"X\": 3}");
+  EXPECT_EQ(I64(row, 0), 1);
+  EXPECT_EQ(I64(row, 1), 2);
+  EXPECT_EQ(I64(row, 2), 3);
+  row = Ok("{\"a{b}c_d`e_long_name\": 1, \"GR\xC3\x96\xC3\x9F" "E\": 2, \"a[b]c_d@e_long_namE\": 4}");
+  EXPECT_EQ(I64(row, 0), 4);
+  EXPECT_TRUE(batch_.IsNull(row, 1));  // "\xC3\x96" is an upper-case O umlaut: not folded
+}
+
+TEST_F(JsonDecoderTest, ExactCaseWinsWhenNamesDifferOnlyInCase) {
+  Use(Table({Column("a", ColumnType::kBigInt), Column("A", ColumnType::kBigInt)}));
+  size_t row = Ok(R"({"A": 1, "a": 2})");
+  EXPECT_EQ(I64(row, 0), 2);
+  EXPECT_EQ(I64(row, 1), 1);
+}
+
+TEST_F(JsonDecoderTest, MissingKeysAreNullAndExtraKeysIgnored) {
+  Use(SensorTable());
+  const size_t row =
+      Ok(R"({"other": {"deep": [1, {"x": null}], "s": "\u00e9"}, "sensorId": 3, "more": true})");
+  EXPECT_EQ(I64(row, 0), 3);
+  EXPECT_TRUE(batch_.IsNull(row, 1));
+  EXPECT_TRUE(batch_.IsNull(row, 2));
+  EXPECT_FALSE(batch_.IsNull(row, 3));  // metadata is always filled
+}
+
+TEST_F(JsonDecoderTest, PayloadKeyWithMetadataColumnNameIsIgnored) {
+  Use(SensorTable());
+  const size_t row = Ok(R"({"kinesis_shard_id": "spoofed", "sensorId": 1})");
+  EXPECT_EQ(Str(row, 3), kMeta.shard_id);
+}
+
+TEST_F(JsonDecoderTest, DuplicateKeysLastWins) {
+  Use(SensorTable());
+  size_t row = Ok(R"({"status": "first", "sensorId": 1, "STATUS": "second"})");
+  EXPECT_EQ(Str(row, 2), "second");
+  row = Ok(R"({"status": "first", "status": null, "sensorId": 1, "sensorId": 2})");
+  EXPECT_TRUE(batch_.IsNull(row, 2));
+  EXPECT_EQ(I64(row, 0), 2);
+}
+
+TEST_F(JsonDecoderTest, ByPositionFillsDataColumnsInTableOrder) {
+  // Metadata columns in between do not take a position.
+  Use(Table({Column("a", ColumnType::kInteger), Column("kinesis_shard_id", ColumnType::kVarchar),
+             Column("b", ColumnType::kVarchar), Column("c", ColumnType::kDouble)}),
+      ColumnMapping::kByPosition);
+  size_t row = Ok(R"({"x": 1, "y": "two", "z": 3.5})");
+  EXPECT_EQ(I64(row, 0), 1);
+  EXPECT_EQ(Str(row, 1), kMeta.shard_id);
+  EXPECT_EQ(Str(row, 2), "two");
+  EXPECT_EQ(batch_.Get(row, 3).f64, 3.5);
+
+  row = Ok(R"({"x": 1})");  // fewer values: the rest is NULL
+  EXPECT_EQ(I64(row, 0), 1);
+  EXPECT_TRUE(batch_.IsNull(row, 2));
+  EXPECT_TRUE(batch_.IsNull(row, 3));
+
+  EXPECT_EQ(Bad(R"({"x": 1, "y": "two", "z": 3.5, "extra": [1]})"),
+            "record has 4 values, table has 3 data columns");
+}
+
+TEST_F(JsonDecoderTest, NestedValuesIntoVarcharAreCompactJson) {
+  Use(Table({Column("v", ColumnType::kVarchar), Column("j", ColumnType::kJson)}));
+  size_t row = Ok(R"({"v": { "a" : [ 1 , 2.50, {"b": null, "c": true}, [] ],
+                          "d" : "x\"y\u00e9\n", "e": {} },
+                     "j": [ 1e2 , "s" ] })");
+  EXPECT_EQ(Str(row, 0), "{\"a\":[1,2.50,{\"b\":null,\"c\":true},[]],\"d\":\"x\\\"y\xC3\xA9\\n\",\"e\":{}}");
+  EXPECT_EQ(Str(row, 1), R"([1e2,"s"])");
+  row = Ok(R"({"v": [ ], "j": "text"})");
+  EXPECT_EQ(Str(row, 0), "[]");
+  EXPECT_EQ(Str(row, 1), R"("text")");  // a JSON column holds JSON text: the string, quoted
+  row = Ok(R"({"v": 12.50e+3, "j": -0.0})");
+  EXPECT_EQ(Str(row, 0), "12.50e+3");  // numbers keep their source text
+  EXPECT_EQ(Str(row, 1), "-0.0");
+  row = Ok(R"({"v": false, "j": true})");
+  EXPECT_EQ(Str(row, 0), "false");
+  EXPECT_EQ(Str(row, 1), "true");
+}
+
+TEST_F(JsonDecoderTest, EscapesAndUtf8RoundTripExactly) {
+  Use(Table({Column("s", ColumnType::kVarchar)}));
+  size_t row = Ok(R"({"s": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t"})");
+  EXPECT_EQ(Str(row, 0), "caf\xC3\xA9 \xF0\x9F\x98\x80 \"q\" \\ / \b\f\n\r\t");
+  row = Ok("{\"s\": \"caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x82\xAC\"}");  // raw UTF-8 passes as is
+  EXPECT_EQ(Str(row, 0), "caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x82\xAC");
+  row = Ok(R"({"s": "nul\u0000byte"})");
+  EXPECT_EQ(Str(row, 0), std::string("nul\0byte", 8));
+  Bad("{\"s\": \"bad \xC3\x28 utf8\"}");
+  Bad(R"({"s": "bad escape \x"})");
+  Bad("{\"s\": \"raw\ncontrol\"}");
+}
+
+TEST_F(JsonDecoderTest, VarcharLengthCountsCharacters) {
+  ColumnSpec c = Column("s", ColumnType::kVarchar, "VARCHAR(3)");
+  c.max_length = 3;
+  Use(Table({c}));
+  Ok(R"({"s": "abc"})");
+  Ok("{\"s\": \"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}");  // 3 characters, 9 bytes
+  EXPECT_EQ(Bad(R"({"s": "abcd"})"), "column 's' (VARCHAR(3)): value of 4 characters is too long");
+}
+
+TEST_F(JsonDecoderTest, Booleans) {
+  Use(Table({Column("b", ColumnType::kBoolean)}));
+  EXPECT_EQ(I64(Ok(R"({"b": true})"), 0), 1);
+  EXPECT_EQ(I64(Ok(R"({"b": false})"), 0), 0);
+  EXPECT_EQ(I64(Ok(R"({"b": "true"})"), 0), 1);
+  EXPECT_EQ(I64(Ok(R"({"b": "FALSE"})"), 0), 0);
+  EXPECT_EQ(Bad(R"({"b": 1})"), "column 'b' (BOOLEAN): cannot store a number");
+  EXPECT_EQ(Bad(R"({"b": "yes"})"), "column 'b' (BOOLEAN): 'yes' is not a boolean");
+  Bad(R"({"b": tru})");
+  Bad(R"({"b": truex})");
+}
+
+struct IntegerCase {
+  ColumnType type;
+  const char* min;
+  const char* max;
+  const char* below_min;
+  const char* above_max;
+};
+
+TEST_F(JsonDecoderTest, IntegerRangesAtTheLimits) {
+  const IntegerCase cases[] = {
+      {ColumnType::kTinyInt, "-128", "127", "-129", "128"},
+      {ColumnType::kSmallInt, "-32768", "32767", "-32769", "32768"},
+      {ColumnType::kInteger, "-2147483648", "2147483647", "-2147483649", "2147483648"},
+      {ColumnType::kBigInt, "-9223372036854775808", "9223372036854775807", "-9223372036854775809",
+       "9223372036854775808"},
+      {ColumnType::kHugeInt, "-170141183460469231731687303715884105728",
+       "170141183460469231731687303715884105727", "-170141183460469231731687303715884105729",
+       "170141183460469231731687303715884105728"},
+      {ColumnType::kUTinyInt, "0", "255", "-1", "256"},
+      {ColumnType::kUSmallInt, "0", "65535", "-1", "65536"},
+      {ColumnType::kUInteger, "0", "4294967295", "-1", "4294967296"},
+      {ColumnType::kUBigInt, "0", "18446744073709551615", "-1", "18446744073709551616"},
+  };
+  for (const IntegerCase& c : cases) {
+    Use(Table({Column("n", c.type)}));
+    SCOPED_TRACE(c.max);
+    for (const char* text : {c.min, c.max}) {
+      // As a number and as a numeric string.
+      for (const std::string& payload : {std::string("{\"n\": ") + text + "}",
+                                         std::string("{\"n\": \"") + text + "\"}"}) {
+        const size_t row = Ok(payload);
+        const Cell& cell = batch_.Get(row, 0);
+        std::string got = c.type == ColumnType::kHugeInt ? FormatDecimal(cell.i128, 0)
+                          : c.type == ColumnType::kUBigInt
+                              ? std::to_string(static_cast<uint64_t>(cell.i64))
+                              : std::to_string(cell.i64);
+        EXPECT_EQ(got, text);
+      }
+    }
+    for (const char* text : {c.below_min, c.above_max}) {
+      const std::string message = Bad(std::string("{\"n\": ") + text + "}");
+      EXPECT_NE(message.find("is out of range"), std::string::npos) << message;
+      EXPECT_EQ(message.rfind("column 'n' (", 0), 0u) << message;
+    }
+  }
+}
+
+TEST_F(JsonDecoderTest, IntegerColumnsAcceptOnlyIntegralNumbers) {
+  Use(Table({Column("n", ColumnType::kInteger)}));
+  EXPECT_EQ(I64(Ok(R"({"n": 1.0})"), 0), 1);
+  EXPECT_EQ(I64(Ok(R"({"n": 1e2})"), 0), 100);
+  EXPECT_EQ(I64(Ok(R"({"n": -2.50e1})"), 0), -25);
+  EXPECT_EQ(I64(Ok(R"({"n": "42"})"), 0), 42);
+  EXPECT_EQ(I64(Ok(R"({"n": -0})"), 0), 0);
+  EXPECT_EQ(Bad(R"({"n": 1.5})"), "column 'n' (INTEGER): value 1.5 is not an integer");
+  EXPECT_EQ(Bad(R"({"n": 1e-9})"), "column 'n' (INTEGER): value 1e-9 is not an integer");
+  EXPECT_EQ(Bad(R"({"n": 1e400})"), "column 'n' (INTEGER): value 1e400 is out of range");
+  EXPECT_EQ(Bad(R"({"n": "4x"})"), "column 'n' (INTEGER): '4x' is not a number");
+  EXPECT_EQ(Bad(R"({"n": [1]})"), "column 'n' (INTEGER): cannot store an array");
+  EXPECT_EQ(Bad(R"({"n": true})"), "column 'n' (INTEGER): cannot store a boolean");
+}
+
+TEST_F(JsonDecoderTest, DecimalsAreExactFromSourceText) {
+  Use(Table({DecimalColumn("d1", 18, 1), DecimalColumn("d2", 10, 2), DecimalColumn("w", 38, 2)}));
+  size_t row = Ok(R"({"d1": 1.45, "d2": "12.345", "w": 123456789012345678901234567890123456.785})");
+  EXPECT_EQ(I64(row, 0), 15);  // a double would make 1.45 round to 1.4
+  EXPECT_EQ(I64(row, 1), 1235);
+  EXPECT_EQ(FormatDecimal(batch_.Get(row, 2).i128, 2), "123456789012345678901234567890123456.79");
+  row = Ok(R"({"d1": -0.05, "d2": 1e-3, "w": -5E+1})");
+  EXPECT_EQ(I64(row, 0), -1);
+  EXPECT_EQ(I64(row, 1), 0);
+  EXPECT_EQ(FormatDecimal(batch_.Get(row, 2).i128, 2), "-50.00");
+  EXPECT_EQ(Bad(R"({"d2": 123456789})"),
+            "column 'd2' (DECIMAL(10,2)): value 123456789 does not fit DECIMAL(10,2)");
+
+  Use(SensorTable());
+  EXPECT_EQ(Bad(R"({"sensorId": 1e400})"),
+            "column 'sensorId' (DECIMAL(18,0)): value 1e400 does not fit DECIMAL(18,0)");
+}
+
+TEST_F(JsonDecoderTest, FloatingPoint) {
+  Use(Table({Column("d", ColumnType::kDouble), Column("r", ColumnType::kReal)}));
+  size_t row = Ok(R"({"d": 1.5, "r": "2.25"})");
+  EXPECT_EQ(batch_.Get(row, 0).f64, 1.5);
+  EXPECT_EQ(batch_.Get(row, 1).f64, 2.25);
+  row = Ok(R"({"d": 123456789012345678901234567890, "r": 0.1})");
+  EXPECT_EQ(batch_.Get(row, 0).f64, 1.2345678901234568e29);
+  EXPECT_EQ(batch_.Get(row, 1).f64, static_cast<double>(0.1f));
+  row = Ok(R"({"d": "NaN", "r": "-Infinity"})");
+  EXPECT_TRUE(std::isnan(batch_.Get(row, 0).f64));
+  EXPECT_TRUE(std::isinf(batch_.Get(row, 1).f64));
+  EXPECT_EQ(Bad(R"({"d": 1e400})"), "column 'd' (DOUBLE): value 1e400 is out of range");
+  EXPECT_NE(Bad(R"({"r": 1e39})").find("column 'r' (REAL): value"), std::string::npos);
+  EXPECT_EQ(Bad(R"({"d": "1.5x"})"), "column 'd' (DOUBLE): '1.5x' is not a number");
+}
+
+TEST_F(JsonDecoderTest, MalformedJson) {
+  Use(SensorTable());
+  for (const char* payload :
+       {"", "   ", "{", R"({"sensorId": 1)", R"({"sensorId": tru})", R"({"sensorId": 01})",
+        R"({"sensorId" 1})", R"({"sensorId": 1,})", R"({"status": "unterminated})",
+        R"({"ignored": [1 2], "sensorId": 1})", R"({"ignored": nul, "sensorId": 1})",
+        R"({"ignored": -, "sensorId": 1})", R"({"ignored": {"a" 1}, "sensorId": 1})",
+        R"({"sensorId": 1} x)", R"({"sensorId": 1}{})", R"({"sensorId": 1}])",
+        R"({"sensorId": 1}})", R"({"sensorId": [1 2]})", R"({"status": {"a": tru}})"}) {
+    SCOPED_TRACE(payload);
+    const std::string message = Bad(payload);
+    EXPECT_EQ(message.rfind("malformed JSON: ", 0), 0u) << message;
+  }
+  EXPECT_EQ(I64(Ok("\n\t {\"sensorId\": 1}\r\n  "), 0), 1);  // whitespace around is fine
+  EXPECT_EQ(Bad(R"({"sensorId": 1}  {})"),
+            "malformed JSON: content after the top-level object at byte 17");
+  EXPECT_EQ(Bad(R"({"sensorId": 01})"), "malformed JSON: invalid number '01' at byte 13");
+}
+
+TEST_F(JsonDecoderTest, DeepNestingIsABadRecordNotACrash) {
+  Use(SensorTable());
+  const std::string deep = "{\"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  Bad(deep);
+}
+
+TEST_F(JsonDecoderTest, TopLevelMustBeAnObject) {
+  Use(SensorTable());
+  EXPECT_EQ(Bad("[1, 2]"), "record is not a JSON object but an array");
+  EXPECT_EQ(Bad("42"), "record is not a JSON object but a number");
+  EXPECT_EQ(Bad(R"("s")"), "record is not a JSON object but a string");
+  EXPECT_EQ(Bad("null"), "record is not a JSON object but null");
+}
+
+TEST_F(JsonDecoderTest, NotNullViolationNamesTheColumn) {
+  Use(Table({NotNull(DecimalColumn("sensorId", 18, 0)), Column("status", ColumnType::kVarchar)}));
+  const std::string expected =
+      "column 'sensorId' (DECIMAL(18,0)): NULL or missing value for a NOT NULL column";
+  EXPECT_EQ(Bad(R"({"status": "x"})"), expected);
+  EXPECT_EQ(Bad(R"({"sensorId": null, "status": "x"})"), expected);
+  EXPECT_EQ(Bad(R"({"sensorId": 1, "sensorId": null})"), expected);
+  Ok(R"({"sensorId": 1})");
+}
+
+TEST_F(JsonDecoderTest, MetadataColumnsAreFilled) {
+  ColumnSpec arrival = Column("kinesis_arrival_time", ColumnType::kTimestampTz);
+  Use(Table({Column("v", ColumnType::kInteger), Column("kinesis_shard_id", ColumnType::kVarchar),
+             Column("shard_sequence_number", ColumnType::kVarchar),
+             Column("kinesis_partition_key", ColumnType::kVarchar), arrival,
+             Column("kinesis_subsequence_number", ColumnType::kBigInt)}));
+  size_t row = Ok(R"({"v": 1})");
+  EXPECT_EQ(Str(row, 1), "shardId-000000000001");
+  EXPECT_EQ(Str(row, 2), "49590338271490256608559692538361571095921575989136588898");
+  EXPECT_EQ(Str(row, 3), "pk-1");
+  EXPECT_EQ(I64(row, 4), 1'700'000'000'123'456);
+  EXPECT_TRUE(batch_.IsNull(row, 5));  // not from an aggregated record
+  RecordMetadata aggregated = kMeta;
+  aggregated.subsequence_number = 7;
+  row = Ok(R"({"v": 1})", aggregated);
+  EXPECT_EQ(I64(row, 5), 7);
+}
+
+TEST_F(JsonDecoderTest, NumericSequenceNumberColumn) {
+  Use(Table({Column("v", ColumnType::kInteger), DecimalColumn("shard_sequence_number", 38, 0)}));
+  RecordMetadata meta = kMeta;
+  meta.sequence_number = "49590338271490256608559692538361571095";  // 38 digits
+  size_t row = Ok(R"({"v": 1})", meta);
+  EXPECT_EQ(FormatDecimal(batch_.Get(row, 1).i128, 0), meta.sequence_number);
+  EXPECT_EQ(Bad(R"({"v": 1})", kMeta),  // 56 digits
+            "column 'shard_sequence_number' (DECIMAL(38,0)): value "
+            "49590338271490256608559692538361571095921575989136588898 does not fit DECIMAL(38,0)");
+
+  Use(Table({Column("v", ColumnType::kInteger), Column("shard_sequence_number", ColumnType::kHugeInt)}));
+  row = Ok(R"({"v": 1})", meta);
+  EXPECT_EQ(FormatDecimal(batch_.Get(row, 1).i128, 0), meta.sequence_number);
+}
+
+TEST_F(JsonDecoderTest, BatchUnchangedAfterBadRecord) {
+  Use(SensorTable());
+  Ok(R"({"sensorId": 1, "currentTemperature": 10, "status": "OK"})");
+  Ok(R"({"sensorId": 2, "currentTemperature": 20, "status": "WARN"})");
+  // The first columns are written before the bad value is seen.
+  Bad(R"({"sensorId": 3, "status": "BAD", "currentTemperature": 1.5e999})");
+  Bad(R"({"sensorId": 4, "status": "BAD", "currentTemperature": 40} trailing)");
+  ASSERT_EQ(batch_.num_rows(), 2u);
+  EXPECT_EQ(I64(0, 0), 1);
+  EXPECT_EQ(Str(0, 2), "OK");
+  EXPECT_EQ(I64(1, 0), 2);
+  EXPECT_EQ(I64(1, 1), 20);
+  EXPECT_EQ(Str(1, 2), "WARN");
+  // The next row starts clean: nothing of the bad records leaks into it.
+  const size_t row = Ok(R"({"currentTemperature": 30})");
+  EXPECT_EQ(row, 2u);
+  EXPECT_TRUE(batch_.IsNull(row, 0));
+  EXPECT_TRUE(batch_.IsNull(row, 2));
+  EXPECT_EQ(I64(row, 1), 30);
+  EXPECT_EQ(Str(0, 2), "OK");
+}
+
+TEST_F(JsonDecoderTest, DatesTimesAndUuids) {
+  Use(Table({Column("d", ColumnType::kDate), Column("ts", ColumnType::kTimestamp),
+             Column("tz", ColumnType::kTimestampTz), Column("t", ColumnType::kTime),
+             Column("u", ColumnType::kUuid)}));
+  size_t row = Ok(R"({"d": "2024-02-29", "ts": "1970-01-01T00:00:00Z", "tz": "2024-01-01T01:00:00+01:00",
+                      "t": "12:34:56.789", "u": "123e4567-e89b-12d3-a456-426614174000"})");
+  EXPECT_EQ(I64(row, 0), 19782);
+  EXPECT_EQ(I64(row, 1), 0);
+  EXPECT_EQ(I64(row, 2), 19723LL * 86'400'000'000LL);
+  EXPECT_EQ(I64(row, 3), (12 * 3600 + 34 * 60 + 56) * 1'000'000LL + 789'000);
+  const auto uuid = static_cast<unsigned __int128>(batch_.Get(row, 4).i128);
+  EXPECT_EQ(static_cast<uint64_t>(uuid >> 64), 0x123e4567e89b12d3ULL);
+  EXPECT_EQ(static_cast<uint64_t>(uuid), 0xa456426614174000ULL);
+
+  row = Ok(R"({"ts": "1969-12-31 23:59:59.9999995", "tz": "2024-01-01", "d": "1900-03-01",
+               "u": "123E4567E89B12D3A456426614174000"})");
+  EXPECT_EQ(I64(row, 1), 0);  // rounded to the next microsecond
+  EXPECT_EQ(I64(row, 2), 19723LL * 86'400'000'000LL);
+  EXPECT_EQ(I64(row, 0), -25508);
+  row = Ok(R"({"ts": "2024-06-30T23:59:59.123456-0230"})");
+  EXPECT_EQ(I64(row, 1), (19904LL * 86400 + 86399 + 2 * 3600 + 30 * 60) * 1'000'000 + 123456);
+
+  EXPECT_EQ(Bad(R"({"d": "2023-02-29"})"), "column 'd' (DATE): '2023-02-29' is not a date YYYY-MM-DD");
+  Bad(R"({"d": 20240101})");
+  Bad(R"({"ts": "2024-01-01T25:00:00"})");
+  Bad(R"({"ts": "2024-01-01T10:00:00+0"})");
+  Bad(R"({"t": "12:60"})");
+  Bad(R"({"u": "123e4567-e89b-12d3-a456-42661417400g"})");
+}
+
+TEST_F(JsonDecoderTest, UnsupportedTypesAcceptOnlyNull) {
+  Use(Table({Column("v", ColumnType::kInteger), Column("b", ColumnType::kBlob, "BLOB"),
+             Column("x", ColumnType::kUnsupported, "GEOMETRY")}));
+  Ok(R"({"v": 1, "b": null, "x": null})");
+  EXPECT_EQ(Bad(R"({"b": "AAAA"})"), "column 'b' (BLOB): type BLOB is not supported yet");
+  EXPECT_EQ(Bad(R"({"x": 1})"), "column 'x' (GEOMETRY): type GEOMETRY is not supported yet");
+}
+
+TEST_F(JsonDecoderTest, LargePayloadsGrowTheBuffer) {
+  Use(SensorTable());
+  const std::string big(100000, 'x');
+  size_t row = Ok(R"({"sensorId": 1, "status": ")" + big + "\"}");
+  EXPECT_EQ(Str(row, 2), big);
+  row = Ok(R"({"sensorId": 2, "status": "small"})");
+  EXPECT_EQ(Str(row, 2), "small");
+}
+
+TEST(JsonDecoderCreateTest, RejectsUnusableSchemas) {
+  auto no_data = JsonRecordDecoder::Create(
+      Table({Column("kinesis_shard_id", ColumnType::kVarchar)}), {});
+  ASSERT_FALSE(no_data.ok());
+  EXPECT_EQ(no_data.status().kind(), ErrorKind::kInvalidArgument);
+  EXPECT_NE(no_data.status().message().find("no data columns"), std::string::npos);
+
+  auto bad_decimal = JsonRecordDecoder::Create(Table({DecimalColumn("d", 39, 0)}), {});
+  EXPECT_EQ(bad_decimal.status().kind(), ErrorKind::kInvalidArgument);
+
+  auto bad_metadata = JsonRecordDecoder::Create(
+      Table({Column("v", ColumnType::kInteger), Column("kinesis_shard_id", ColumnType::kInteger)}),
+      {});
+  EXPECT_EQ(bad_metadata.status().kind(), ErrorKind::kInvalidArgument);
+}
+
+TEST(JsonDecoderCreateTest, BatchWithWrongColumnCountIsInvalidArgument) {
+  auto decoder = JsonRecordDecoder::Create(SensorTable(), {});
+  ASSERT_TRUE(decoder.ok());
+  RowBatch batch(2);
+  Status s = decoder->Decode(R"({"sensorId": 1})", kMeta, batch);
+  EXPECT_EQ(s.kind(), ErrorKind::kInvalidArgument);
+  EXPECT_EQ(batch.num_rows(), 0u);
+}
+
+}  // namespace
+}  // namespace ki
