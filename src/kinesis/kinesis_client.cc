@@ -67,6 +67,7 @@ Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body) {
   element doc;
   if (auto err = parser.parse(body.data(), body.size()).get(doc)) return ParseError("GetRecords", err);
   GetRecordsResult result;
+  std::string& arena = *result.arena;
   result.next_shard_iterator = std::string(StringField(doc, "NextShardIterator"));
   if (auto m = NumberField(doc, "MillisBehindLatest")) result.millis_behind_latest = int64_t(*m);
 
@@ -85,20 +86,20 @@ Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body) {
       std::string_view data = StringField(rec, "Data");
       std::string_view enc = StringField(rec, "EncryptionType");
       if (seq.empty()) return InternalError("GetRecords response has a record without SequenceNumber");
-      o.seq = result.arena.size();
+      o.seq = arena.size();
       o.seq_len = seq.size();
-      result.arena.append(seq);
-      o.key = result.arena.size();
+      arena.append(seq);
+      o.key = arena.size();
       o.key_len = key.size();
-      result.arena.append(key);
-      o.enc = result.arena.size();
+      arena.append(key);
+      o.enc = arena.size();
       o.enc_len = enc.size();
-      result.arena.append(enc);
-      o.data = result.arena.size();
-      if (!Base64Decode(data, result.arena))
+      arena.append(enc);
+      o.data = arena.size();
+      if (!Base64Decode(data, arena))
         return InternalError("GetRecords response: record " + std::string(seq) +
                              " has Data that is not valid base64");
-      o.data_len = result.arena.size() - o.data;
+      o.data_len = arena.size() - o.data;
       auto arrival = NumberField(rec, "ApproximateArrivalTimestamp");
       o.arrival_ms = arrival ? static_cast<int64_t>(std::llround(*arrival * 1000.0)) : 0;
       offsets.push_back(o);
@@ -106,7 +107,7 @@ Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body) {
   }
   // Views are made only after the arena stopped growing.
   result.records.reserve(offsets.size());
-  const char* base = result.arena.data();
+  const char* base = arena.data();
   for (const auto& o : offsets) {
     KinesisRecord r;
     r.sequence_number = std::string_view(base + o.seq, o.seq_len);
@@ -379,7 +380,10 @@ Result<std::vector<PutRecordsEntryResult>> KinesisClient::PutRecords(
       for (size_t k = pos; k < end; ++k) {
         size_t idx = pending[k];
         results[idx] = std::move(batch[k - pos]);
-        if (!results[idx].ok) failed.push_back(idx);
+        // Only entries that failed for a passing reason (throttling, internal failure) are sent
+        // again; others (e.g. KMS access denied) would fail the same way.
+        if (!results[idx].ok && ClassifyAwsError(500, results[idx].error_code) == ErrorKind::kRetriable)
+          failed.push_back(idx);
       }
       pos = end;
     }

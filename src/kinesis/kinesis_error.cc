@@ -18,14 +18,12 @@ AwsErrorInfo ParseAwsError(const HttpResponse& response) {
         info.message = s;
     }
   }
-  // "com.amazonaws.kinesis.v20131202#ResourceNotFoundException" -> the part after '#'.
+  // Some errors only carry the type in a header (x-amzn-ErrorType).
+  if (info.type.empty()) info.type = response.Header("x-amzn-errortype");
+  // Either place may hold "namespace#Type:url" (as the AWS SDKs sanitize it): cut at the first
+  // ':', then keep what follows '#'.
+  if (auto colon = info.type.find(':'); colon != std::string::npos) info.type.resize(colon);
   if (auto hash = info.type.rfind('#'); hash != std::string::npos) info.type.erase(0, hash + 1);
-  if (info.type.empty()) {
-    // Some errors only carry the type in a header (x-amzn-ErrorType: Type:http://...).
-    std::string t = response.Header("x-amzn-errortype");
-    if (auto colon = t.find(':'); colon != std::string::npos) t.resize(colon);
-    info.type = t;
-  }
   return info;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,8 +83,9 @@ class GetRecordsResult {
   std::string next_shard_iterator;  // empty: the shard is closed and fully read
   int64_t millis_behind_latest = -1;  // -1 when the server did not say
   std::vector<ChildShard> child_shards;
-  // Owns the bytes the records' views point into. Internal to the parser.
-  std::string arena;
+  // Owns the bytes the records' views point into. Internal to the parser. Held through a pointer
+  // so that moving the result (short strings live inside std::string) never moves the bytes.
+  std::unique_ptr<std::string> arena = std::make_unique<std::string>();
 };
 
 struct PutRecordsEntry {
