@@ -1,0 +1,31 @@
+#include "sink/sink_factory.h"
+
+#include "sink/duckdb/duckdb_sink.h"
+
+namespace ki {
+namespace {
+
+// True when `keyword` (e.g. "host=") starts a word of `s`: at its start or after whitespace.
+bool HasKeyword(const std::string& s, const std::string& keyword) {
+  for (size_t pos = s.find(keyword); pos != std::string::npos; pos = s.find(keyword, pos + 1)) {
+    if (pos == 0 || s[pos - 1] == ' ' || s[pos - 1] == '\t') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsPostgresConnectionString(const std::string& db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0 ||
+         HasKeyword(db, "host=") || HasKeyword(db, "dbname=");
+}
+
+Result<std::unique_ptr<Sink>> OpenSink(const std::string& db) {
+  if (IsPostgresConnectionString(db)) {
+    return InvalidArgument("PostgreSQL sink is not available in this version");
+  }
+  KI_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbSink> sink, DuckDbSink::Open(db));
+  return std::unique_ptr<Sink>(std::move(sink));
+}
+
+}  // namespace ki

@@ -1,0 +1,21 @@
+// Chooses and opens the sink for the --db argument.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "sink/sink.h"
+
+namespace ki {
+
+// True when `db` looks like a PostgreSQL connection string: a postgresql:// or postgres:// URI,
+// or libpq key=value settings containing host= or dbname= (as a word of their own, so a file
+// path such as "/data/host=a/x.duckdb" is still a path).
+bool IsPostgresConnectionString(const std::string& db);
+
+// Opens the sink for `db`: a PostgreSQL connection string (not available in this version:
+// InvalidArgument) or else the path of a DuckDB file (see DuckDbSink::Open for its errors).
+Result<std::unique_ptr<Sink>> OpenSink(const std::string& db);
+
+}  // namespace ki
