@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "decode/row_batch.h"
@@ -23,6 +24,18 @@ struct ShardPosition {
 };
 
 using ShardPositions = std::map<std::string, ShardPosition>;  // shard id -> position
+
+// A record that could not be converted, kept for replay under the dead-letter policy.
+struct RejectedRecord {
+  std::string stream;
+  std::string shard_id;
+  std::string sequence_number;
+  int64_t subsequence_number = -1;  // -1: not inside an aggregate / NDJSON record (NULL)
+  std::string partition_key;
+  int64_t arrival_time_us = 0;  // ApproximateArrivalTimestamp
+  std::string payload;          // the user record's bytes as received (before decompression)
+  std::string error;            // the one-line reason (column, value excerpt, why)
+};
 
 class Sink {
  public:
@@ -49,6 +62,18 @@ class Sink {
 
   // Records the positions of the shards that moved in this run (others stay as they are).
   virtual Status SavePositions(const std::string& stream, const ShardPositions& positions) = 0;
+
+  // Dead-letter policy: creates the rejects table if it does not exist (`rejects_table` may be
+  // schema-qualified; default name chosen by the caller: "<table>_rejects"), inside the run's
+  // transaction, with the columns
+  //   stream_name VARCHAR, shard_id VARCHAR, sequence_number VARCHAR, subsequence_number BIGINT,
+  //   partition_key VARCHAR, arrival_time TIMESTAMP, payload BLOB (bytea), error VARCHAR (text),
+  //   rejected_at TIMESTAMP
+  // An existing table must have at least these columns (by name); otherwise an error naming the
+  // missing ones. Call after Begin, before the first AppendRejects.
+  virtual Status PrepareRejects(const std::string& rejects_table) = 0;
+  // Appends rejected records to the rejects table, in the run's transaction.
+  virtual Status AppendRejects(const std::vector<RejectedRecord>& rejects) = 0;
 
   virtual Status Commit() = 0;
   // Undoes everything since Begin. Safe to call when nothing was begun.

@@ -140,8 +140,12 @@ bool MatchesDuckDbType(ColumnType type, duckdb_type id) {
   return false;
 }
 
-// A bound query parameter: NULL, text, BIGINT or TIMESTAMP.
-using SqlParam = std::variant<std::monostate, std::string_view, int64_t, duckdb_timestamp>;
+// Bytes to bind as a BLOB.
+struct SqlBlob {
+  std::string_view bytes;
+};
+// A bound query parameter: NULL, text, BIGINT, TIMESTAMP or BLOB.
+using SqlParam = std::variant<std::monostate, std::string_view, int64_t, duckdb_timestamp, SqlBlob>;
 using SqlRow = std::vector<std::optional<std::string>>;
 
 Status BindParams(duckdb_prepared_statement statement, std::initializer_list<SqlParam> params,
@@ -157,6 +161,8 @@ Status BindParams(duckdb_prepared_statement statement, std::initializer_list<Sql
       state = duckdb_bind_int64(statement, index, *v);
     } else if (const auto* ts = std::get_if<duckdb_timestamp>(&p)) {
       state = duckdb_bind_timestamp(statement, index, *ts);
+    } else if (const auto* b = std::get_if<SqlBlob>(&p)) {
+      state = duckdb_bind_blob(statement, index, b->bytes.data(), b->bytes.size());
     }
     if (state != DuckDBSuccess) {
       return InternalError(what + ": binding parameter " + std::to_string(index) + " failed");
@@ -778,7 +784,55 @@ Status DuckDbSink::Commit() {
   return Status::Ok();
 }
 
+Status DuckDbSink::PrepareRejects(const std::string& rejects_table) {
+  if (!in_transaction_) return InvalidArgument(Describe() + ": PrepareRejects called before Begin");
+  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitQualifiedName(rejects_table));
+  // An unqualified name lives beside the target table.
+  if (parts.size() == 1 && !schema_.schema.empty()) parts.insert(parts.begin(), schema_.schema);
+  std::string quoted;
+  for (const auto& part : parts) quoted += (quoted.empty() ? "" : ".") + QuoteIdentifier(part);
+  const std::string what = Describe() + ": rejects table '" + rejects_table + "'";
+  const std::string create = "CREATE TABLE IF NOT EXISTS " + quoted +
+                             " (stream_name VARCHAR, shard_id VARCHAR, sequence_number VARCHAR,"
+                             " subsequence_number BIGINT, partition_key VARCHAR,"
+                             " arrival_time TIMESTAMP, payload BLOB, error VARCHAR,"
+                             " rejected_at TIMESTAMP)";
+  KI_RETURN_IF_ERROR(Execute(create.c_str(), what + ": creating it"));
+  // An existing table must have the columns we write; the INSERT names them, so binding fails
+  // with DuckDB's own message otherwise.
+  return Prepare("INSERT INTO " + quoted +
+                     " (stream_name, shard_id, sequence_number, subsequence_number, partition_key,"
+                     " arrival_time, payload, error, rejected_at)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 insert_reject_, what + " (it must have the columns stream_name, shard_id,"
+                                        " sequence_number, subsequence_number, partition_key,"
+                                        " arrival_time, payload, error, rejected_at)");
+}
+
+Status DuckDbSink::AppendRejects(const std::vector<RejectedRecord>& rejects) {
+  if (!in_transaction_ || !insert_reject_) {
+    return InvalidArgument(Describe() + ": AppendRejects called before PrepareRejects");
+  }
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          clock_->Now().time_since_epoch())
+                          .count();
+  for (const auto& r : rejects) {
+    SqlParam subsequence = std::monostate{};
+    if (r.subsequence_number >= 0) subsequence = r.subsequence_number;
+    DuckDbResult inserted;
+    KI_RETURN_IF_ERROR(ExecutePrepared(
+        insert_reject_.get(),
+        {std::string_view(r.stream), std::string_view(r.shard_id),
+         std::string_view(r.sequence_number), subsequence, std::string_view(r.partition_key),
+         duckdb_timestamp{r.arrival_time_us}, SqlBlob{r.payload}, std::string_view(r.error),
+         duckdb_timestamp{static_cast<int64_t>(now_us)}},
+        Describe() + ": writing a rejected record of shard '" + r.shard_id + "'", inserted));
+  }
+  return Status::Ok();
+}
+
 void DuckDbSink::ReleaseRunState() {
+  insert_reject_.Reset();
   appender_.Reset();
   chunk_.Reset();
   select_positions_.Reset();

@@ -65,6 +65,11 @@ class DuckDbSink final : public Sink {
   // in the positions table: DELETE + INSERT by (stream, table, shard).
   Status SavePositions(const std::string& stream, const ShardPositions& positions) override;
 
+  // Creates the rejects table if missing (an unqualified name goes into the target table's
+  // schema) and prepares the INSERT; rejected records are rare, so a prepared INSERT per record.
+  Status PrepareRejects(const std::string& rejects_table) override;
+  Status AppendRejects(const std::vector<RejectedRecord>& rejects) override;
+
   // Flushes and closes the appender, then COMMIT. On error the transaction is rolled back and an
   // IoError naming the table is returned.
   Status Commit() override;
@@ -120,6 +125,7 @@ class DuckDbSink final : public Sink {
   DuckDbPreparedStatement select_positions_;
   DuckDbPreparedStatement delete_position_;
   DuckDbPreparedStatement insert_position_;
+  DuckDbPreparedStatement insert_reject_;
   DuckDbDataChunk chunk_;
   DuckDbAppender appender_;
 };

@@ -1,0 +1,87 @@
+// From the bytes of one Kinesis record to rows: KPL de-aggregation, gzip, the payload format
+// (one JSON object, NDJSON, raw), then the column conversion of JsonRecordDecoder. The one entry
+// point for untrusted record bytes (fuzzed in fuzz/).
+//
+// User records: a plain record is one user record (subsequence number -1). A KPL aggregate is
+// one user record per entry (subsequence numbers 0..n-1). In NDJSON format each non-empty line is
+// a user record (subsequence numbers 0..n-1 by line, or, inside an aggregate, ... see below).
+// Not thread-safe: one PayloadDecoder per reader thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "decode/json_decoder.h"
+#include "decode/row_batch.h"
+#include "decode/table_schema.h"
+
+namespace ki {
+
+enum class PayloadFormat {
+  kJson,    // one JSON object per user record (default)
+  kNdjson,  // several newline-separated JSON objects per user record -> several rows
+  kRaw,     // the whole payload into the one data column (VARCHAR if valid UTF-8, or BLOB)
+};
+
+struct PayloadOptions {
+  PayloadFormat format = PayloadFormat::kJson;
+  bool deaggregate_kpl = true;  // magic f3 89 9a c2 + protobuf + MD5
+  bool inflate_gzip = true;     // magic 1f 8b
+  size_t max_inflated_bytes = 64u << 20;  // a bigger payload is a bad record (gzip bombs)
+};
+
+// The Kinesis record as the pipeline has it.
+struct PayloadRecord {
+  std::string_view shard_id;
+  std::string_view sequence_number;
+  std::string_view partition_key;
+  int64_t arrival_time_us = 0;
+  std::string_view data;
+};
+
+// A user record that could not be converted. Views are valid during the callback only.
+struct BadUserRecord {
+  int64_t subsequence_number = -1;
+  std::string_view partition_key;
+  std::string_view payload;  // the user record's bytes as received (before decompression)
+  Status error;              // kBadRecord; message names the column / reason, not the position
+};
+
+struct DecodeOutcome {
+  int64_t user_records = 0;  // consumed in this call, good and bad
+  int64_t rows = 0;          // appended to the batch
+  int64_t bad = 0;           // reported through on_bad
+  // Where the record was left: -1 when it was consumed completely, else the subsequence number
+  // of the last consumed user record (stopped by max_user_records inside an aggregate/NDJSON).
+  int64_t last_subsequence_number = -1;
+};
+
+class PayloadDecoder {
+ public:
+  static Result<PayloadDecoder> Create(const TableSchema& schema, const DecoderOptions& decoder,
+                                       const PayloadOptions& payload);
+  PayloadDecoder(PayloadDecoder&&) noexcept;
+  PayloadDecoder& operator=(PayloadDecoder&&) noexcept;
+  ~PayloadDecoder();
+
+  // Decodes `record` into rows of `batch`, skipping user records with a subsequence number
+  // <= `resume_after_subsequence` (-1: skip none; used to resume inside an aggregate) and
+  // stopping after `max_user_records` user records. Every bad user record is passed to `on_bad`
+  // (the batch is left without its row); if on_bad returns false, decoding stops at once and
+  // the outcome says how far it got. A non-OK Status is for internal errors only.
+  Result<DecodeOutcome> Decode(const PayloadRecord& record, int64_t resume_after_subsequence,
+                               int64_t max_user_records, RowBatch& batch,
+                               const std::function<bool(const BadUserRecord&)>& on_bad);
+
+  class Impl;
+
+ private:
+  explicit PayloadDecoder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ki
