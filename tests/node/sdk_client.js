@@ -7,6 +7,11 @@
 //   create --shards N             create a stream and wait until it is ACTIVE
 //   put --file F [--key K]        put NDJSON lines as records (partition key K or the line number)
 //   put-raw-b64 --file F          put lines that are base64 payloads (binary records)
+//   put-gzip --file F             put each NDJSON line gzip-compressed
+//   put-kpl --file F --per N [--bad-md5 1]
+//                                 put the NDJSON lines as KPL aggregates of N user records each
+//                                 (aws-kinesis-agg); user record i gets partition key "pk<i%3>",
+//                                 every 4th an explicit hash key; --bad-md5 corrupts the checksum
 // Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the emulators do not check them.
 'use strict';
 // The SDK warns about Node 20 on every start; it is noise in test output.
@@ -85,6 +90,51 @@ async function create() {
   throw new Error('stream did not become ACTIVE');
 }
 
+async function putPayloads(payloads) {
+  let n = 0;
+  for (let i = 0; i < payloads.length; i += 500) {
+    let batch = payloads.slice(i, i + 500);
+    for (let attempt = 0; batch.length && attempt < 20; attempt++) {
+      const r = await client.send(new PutRecordsCommand({ StreamName: opt.stream, Records: batch }));
+      const failed = [];
+      r.Records.forEach((res, k) => { if (res.ErrorCode) failed.push(batch[k]); else n++; });
+      batch = failed;
+      if (batch.length) await new Promise((res) => setTimeout(res, 100 * (attempt + 1)));
+    }
+    if (batch.length) throw new Error(`${batch.length} records could not be put`);
+  }
+  process.stdout.write(`put ${n}\n`);
+}
+
+function readLines() {
+  return fs.readFileSync(opt.file, 'utf8').split('\n').filter((l) => l.length > 0);
+}
+
+async function putGzip() {
+  const zlib = require('zlib');
+  await putPayloads(readLines().map((l, k) => ({ Data: zlib.gzipSync(Buffer.from(l, 'utf8')), PartitionKey: String(k + 1) })));
+}
+
+async function putKpl() {
+  const { RecordAggregator } = require('aws-kinesis-agg');
+  const lines = readLines();
+  const per = Number(opt.per || 10);
+  const payloads = [];
+  for (let i = 0; i < lines.length; i += per) {
+    const agg = new RecordAggregator();
+    lines.slice(i, i + per).forEach((l, k) => {
+      const rec = { partitionKey: `pk${(i + k) % 3}`, data: Buffer.from(l, 'utf8') };
+      if ((i + k) % 4 === 0) rec.explicitHashKey = String(BigInt(i + k) * 1000003n);
+      agg.addUserRecord(rec);
+    });
+    const enc = agg.build();
+    const data = Buffer.from(enc.data);
+    if (opt['bad-md5']) data[data.length - 1] ^= 0xff;
+    payloads.push({ Data: data, PartitionKey: enc.partitionKey });
+  }
+  await putPayloads(payloads);
+}
+
 async function put(binary) {
   const lines = fs.readFileSync(opt.file, 'utf8').split('\n').filter((l) => l.length > 0);
   let n = 0;
@@ -112,6 +162,8 @@ async function put(binary) {
     case 'create': await create(); break;
     case 'put': await put(false); break;
     case 'put-raw-b64': await put(true); break;
+    case 'put-gzip': await putGzip(); break;
+    case 'put-kpl': await putKpl(); break;
     default: throw new Error(`unknown command ${opt._[0]}`);
   }
 })().catch((e) => { process.stderr.write(`sdk_client: ${e.name}: ${e.message}\n`); process.exit(1); });
