@@ -34,14 +34,17 @@ ki_wait_for_port() {
   return 1
 }
 
+# Makes a temporary directory for a service and records it for stop_services; the path is in
+# KI_SERVICE_DIR (not printed: a $( ) subshell could not record it).
 ki_service_dir() {
-  local d; d="$(mktemp -d /tmp/kinesis-import-svc.XXXXXX)"; KI_SERVICE_DIRS+=("$d"); echo "$d"
+  KI_SERVICE_DIR="$(mktemp -d /tmp/kinesis-import-svc.XXXXXX)"
+  KI_SERVICE_DIRS+=("$KI_SERVICE_DIR")
 }
 
 # Starts kinesis-local (kinesis-mock); sets KI_KINESIS_LOCAL_ENDPOINT.
 start_kinesis_local() {
   local port tls dir
-  port="$(ki_free_port)"; tls="$(ki_free_port)"; dir="$(ki_service_dir)"
+  port="$(ki_free_port)"; tls="$(ki_free_port)"; ki_service_dir; dir="$KI_SERVICE_DIR"
   KINESIS_MOCK_PLAIN_PORT=$port KINESIS_MOCK_TLS_PORT=$tls \
     KINESIS_MOCK_CERT_PATH="$KI_NODE_DIR/node_modules/kinesis-local/server.json" LOG_LEVEL=WARN \
     CREATE_STREAM_DURATION=50ms SPLIT_SHARD_DURATION=50ms MERGE_SHARDS_DURATION=50ms \
@@ -57,7 +60,7 @@ start_kinesis_local() {
 # Starts kinesalite; sets KI_KINESALITE_ENDPOINT.
 start_kinesalite() {
   local port dir
-  port="$(ki_free_port)"; dir="$(ki_service_dir)"
+  port="$(ki_free_port)"; ki_service_dir; dir="$KI_SERVICE_DIR"
   node -r "$(ki_force_loopback)" "$KI_NODE_DIR/node_modules/kinesalite/cli.js" --port "$port" \
     --createStreamMs 50 --deleteStreamMs 50 --updateStreamMs 50 --shardLimit 100 \
     >"$dir/kinesalite.log" 2>&1 &

@@ -1,6 +1,7 @@
 #include "sink/sink_factory.h"
 
 #include "sink/duckdb/duckdb_sink.h"
+#include "sink/postgres/postgres_sink.h"
 
 namespace ki {
 namespace {
@@ -17,12 +18,14 @@ bool HasKeyword(const std::string& s, const std::string& keyword) {
 
 bool IsPostgresConnectionString(const std::string& db) {
   return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0 ||
-         HasKeyword(db, "host=") || HasKeyword(db, "dbname=");
+         HasKeyword(db, "host=") || HasKeyword(db, "hostaddr=") || HasKeyword(db, "dbname=") ||
+         HasKeyword(db, "service=");
 }
 
 Result<std::unique_ptr<Sink>> OpenSink(const std::string& db) {
   if (IsPostgresConnectionString(db)) {
-    return InvalidArgument("PostgreSQL sink is not available in this version");
+    KI_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(db));
+    return std::unique_ptr<Sink>(std::move(sink));
   }
   KI_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbSink> sink, DuckDbSink::Open(db));
   return std::unique_ptr<Sink>(std::move(sink));

@@ -10,12 +10,14 @@
 namespace ki {
 
 // True when `db` looks like a PostgreSQL connection string: a postgresql:// or postgres:// URI,
-// or libpq key=value settings containing host= or dbname= (as a word of their own, so a file
+// or libpq key=value settings containing host=, hostaddr=, dbname= or service= (a pg_service.conf
+// entry) as a word of their own (so a file
 // path such as "/data/host=a/x.duckdb" is still a path).
 bool IsPostgresConnectionString(const std::string& db);
 
-// Opens the sink for `db`: a PostgreSQL connection string (not available in this version:
-// InvalidArgument) or else the path of a DuckDB file (see DuckDbSink::Open for its errors).
+// Opens the sink for `db`: a PostgreSQL connection string (see PostgresSink::Open for its
+// errors, which never contain the password) or else the path of a DuckDB file (see
+// DuckDbSink::Open for its errors).
 Result<std::unique_ptr<Sink>> OpenSink(const std::string& db);
 
 }  // namespace ki

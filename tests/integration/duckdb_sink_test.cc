@@ -853,16 +853,6 @@ TEST_F(DuckDbSinkOpen, DescribeNamesTheFile) {
 
 using DuckDbSinkFactory = DuckDbSinkTest;
 
-TEST_F(DuckDbSinkFactory, PostgresConnectionStringsAreNotAvailableYet) {
-  for (const char* db : {"postgresql://user@localhost/db", "postgres://localhost:5433/x",
-                         "host=localhost dbname=app", "dbname=app user=me", "  host=/tmp"}) {
-    auto sink = ki::OpenSink(db);
-    ASSERT_FALSE(sink.ok()) << db;
-    EXPECT_EQ(sink.status().kind(), ErrorKind::kInvalidArgument) << db;
-    EXPECT_EQ(sink.status().message(), "PostgreSQL sink is not available in this version");
-  }
-}
-
 TEST_F(DuckDbSinkFactory, AnythingElseIsADuckDbFile) {
   // A path that merely contains "host=" inside a directory name is still a path.
   const std::string hive_like = dir_ + "/host=a";

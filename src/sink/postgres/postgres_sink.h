@@ -1,0 +1,170 @@
+// The PostgreSQL sink: streams rows into a table with COPY ... FROM STDIN (binary format), and
+// keeps the shards' positions in kinesis_import_positions (in the target table's schema), all in
+// one transaction per run. A killed run, a lost connection or a server crash before COMMIT leave
+// the table and the positions as they were (PostgreSQL's atomic commit).
+//
+// Concurrency: a run takes a transaction-scoped advisory lock keyed on (positions table, table,
+// stream) when it first touches that stream's positions (LoadPositions or SavePositions). A second
+// run on the same stream and table fails fast (Fatal, "another kinesis-import run holds the
+// lock ...") unless PostgresSinkOptions::wait_for_lock is set, in which case it waits. Runs on
+// other streams or tables proceed in parallel.
+//
+// Secrets: the connection string's password never appears in Describe() or in any message (see
+// RedactConnectionString); PGPASSWORD, ~/.pgpass, PGSERVICE etc. work through libpq as usual.
+//
+// Used from one thread at a time (the Sink contract).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "sink/postgres/postgres_handles.h"
+#include "sink/sink.h"
+
+namespace ki {
+
+struct PostgresSinkOptions {
+  // A second run on the same (stream, table) waits for the first to finish instead of failing.
+  bool wait_for_lock = false;
+};
+
+class PostgresSink final : public Sink {
+ public:
+  // Connects with `conninfo`: any libpq connection string (postgresql:// URI or key=value). Sets
+  // client_encoding UTF8 for the session.
+  // Errors: IoError "cannot connect to PostgreSQL <redacted conninfo>: <libpq message>".
+  // `clock` stamps updated_at in the positions table and must outlive the sink.
+  static Result<std::unique_ptr<PostgresSink>> Open(const std::string& conninfo,
+                                                    Clock& clock = SystemClock(),
+                                                    PostgresSinkOptions options = {});
+
+  // Rolls back a transaction that is still open, then closes the connection.
+  ~PostgresSink() override;
+
+  PostgresSink(const PostgresSink&) = delete;
+  PostgresSink& operator=(const PostgresSink&) = delete;
+
+  // "PostgreSQL <connection string without password>".
+  std::string Describe() const override;
+
+  // `table` is "t", "schema.t" or "database.schema.t" (the database must be the connected one);
+  // parts may be double-quoted ("a""b" is a"b); unquoted parts are folded to lower case, as
+  // PostgreSQL does. An unqualified name resolves through the session's search_path. The
+  // result's `schema` is always filled. Generated and dropped columns are left out (COPY names the
+  // columns it fills).
+  // Types: int2/int4/int8 -> SMALLINT/INTEGER/BIGINT; numeric(p,s) -> DECIMAL(p,s) (p > 38: the
+  // decoder's limit DECIMAL(38,s) applies, so longer values are bad records); unconstrained
+  // numeric -> DECIMAL(38,16), i.e. values are rounded to 16 decimal places and may have 22
+  // integer digits; float4/float8 -> REAL/DOUBLE; bool; text -> VARCHAR; varchar(n)/char(n) ->
+  // VARCHAR with max_length n (checked by Append); date; timestamp; timestamptz; time; uuid;
+  // json/jsonb -> JSON; bytea -> BLOB; everything else (arrays, interval, timetz, domains,
+  // enums, ...) -> unsupported (only NULL).
+  // Errors: InvalidArgument for a malformed name, another database, or a view; NotFound with a
+  // CREATE TABLE suggestion when there is no such table.
+  Result<TableSchema> DescribeTable(const std::string& table) override;
+
+  // Creates kinesis_import_positions (PRIMARY KEY (stream_name, table_name, shard_id)) in the
+  // table's schema if missing, in a short transaction of its own serialised by an advisory lock
+  // (so concurrent first runs do not collide), then BEGIN and checks that the table still has the
+  // described columns with the described types (binary COPY must match them exactly: Fatal
+  // otherwise). On error nothing stays open.
+  Status Begin(const TableSchema& schema) override;
+
+  // Takes the run's lock for `stream` (see above), then reads the positions; falls back to the
+  // metadata columns (numerically largest sequence number per shard) like the DuckDB sink.
+  Result<ShardPositions> LoadPositions(const std::string& stream) override;
+
+  // Hot path: one COPY ... FROM STDIN (binary format) per call, rows encoded into a 256 KiB buffer
+  // handed to PQputCopyData. Before anything is sent the whole batch is checked: text must be
+  // UTF-8 without NUL bytes and fit VARCHAR(n)/CHAR(n) (characters, trailing spaces excepted, as
+  // PostgreSQL counts) -> BadRecord naming column and row, nothing of the batch sent. Errors the
+  // server finds in the data (SQLSTATE classes 22 and 23: NOT NULL, CHECK, invalid JSON, ...)
+  // are BadRecord with the server's message (which names the line = row + 1 and the column);
+  // after one, PostgreSQL has aborted the transaction and the run must Rollback. A lost
+  // connection is Retriable; other failures IoError.
+  Status Append(const RowBatch& batch) override;
+
+  // Upserts each shard's row in the positions table (INSERT ... ON CONFLICT DO UPDATE).
+  Status SavePositions(const std::string& stream, const ShardPositions& positions) override;
+
+  // Creates the rejects table if missing inside the run's transaction (so it disappears with a
+  // rolled-back run); an unqualified name goes into the target table's schema. A concurrent
+  // creation by another run is tolerated. Rejected records are rare: one INSERT each.
+  Status PrepareRejects(const std::string& rejects_table) override;
+  Status AppendRejects(const std::vector<RejectedRecord>& rejects) override;
+
+  // COMMIT. When PostgreSQL reports that it rolled back instead (an earlier error aborted the
+  // transaction), or the connection is gone, an error naming the table; nothing was committed.
+  Status Commit() override;
+  void Rollback() override;
+
+  // The server process id of the connection (for tests that terminate it).
+  int BackendPid() const;
+
+ private:
+  // How Append writes a column in COPY's binary format; chosen once in Begin from the column's
+  // catalog type.
+  enum class ColumnWriter {
+    kBool,
+    kInt16,
+    kInt32,
+    kInt64,
+    kNumeric64,   // DECIMAL(<=18) from Cell.i64
+    kNumeric128,  // DECIMAL(19..38) from Cell.i128
+    kFloat4,
+    kFloat8,
+    kText,   // text, varchar, char, json: the UTF-8 bytes
+    kJsonb,  // version byte 1, then the text
+    kBytes,  // bytea
+    kDate,
+    kTimestamp,  // timestamp and timestamptz: microseconds since 2000-01-01 UTC
+    kTime,
+    kUuid,
+    kNullOnly,  // unsupported type: only NULL is written
+  };
+
+  PostgresSink(std::string conninfo, PgConnection connection, Clock& clock,
+               PostgresSinkOptions options);
+
+  // Runs `sql` with text parameters (nullptr = NULL). `what` prefixes error messages.
+  Result<PgResult> Exec(const std::string& sql, const std::vector<const char*>& params,
+                        const std::string& what);
+  Status ExecCommand(const std::string& sql, const std::string& what) {
+    auto r = Exec(sql, {}, what);
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  // Turns the error of a failed statement (or of the connection) into a Status.
+  Status ErrorFrom(const PGresult* result, const std::string& what);
+  Status LockStream(const std::string& stream);
+  Status CreatePositionsTable();
+  std::string TableForMessages() const;
+  std::string Scrub(std::string message) const;
+  // Appends row `row` of `batch` to `out` as one line of COPY text format.
+  void EncodeRow(const RowBatch& batch, size_t row, std::string& out) const;
+  Status CheckBatch(const RowBatch& batch) const;
+
+  std::string conninfo_redacted_;
+  std::vector<std::string> secrets_;
+  Clock* clock_;
+  PostgresSinkOptions options_;
+  PgConnection connection_;
+
+  // State of the open run (between Begin and Commit/Rollback).
+  bool in_transaction_ = false;
+  bool broken_ = false;  // the server aborted the transaction; only Rollback is possible
+  TableSchema schema_;
+  std::string table_sql_;            // "schema"."table"
+  std::string positions_table_sql_;  // "schema".kinesis_import_positions
+  std::string copy_sql_;             // COPY "schema"."table" ("a", "b") FROM STDIN
+  std::string rejects_table_sql_;
+  std::vector<ColumnWriter> writers_;
+  std::set<std::string> locked_streams_;
+  std::string buffer_;
+};
+
+}  // namespace ki

@@ -1,0 +1,864 @@
+// The contract every sink keeps (sink/sink.h), as one parameterized suite that runs unchanged
+// against each sink: a fresh DuckDB file, and a fresh schema of the PostgreSQL server that
+// scripts/test starts (KI_POSTGRES_URL; without it the PostgreSQL cases fail, they do not skip).
+// Differences between the sinks are capabilities named in SinkKind, never `if (postgres)`.
+//
+// Setup and verification SQL runs through the harness with no sink of the test open (DuckDB must
+// not have one file open twice in one process); the SQL is the common subset of both dialects,
+// with the few type names that differ taken from SinkKind.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "sink/duckdb/duckdb_handles.h"
+#include "sink/duckdb/duckdb_sink.h"
+#include "sink/postgres/postgres_sink.h"
+#include "sink/postgres/postgres_sql.h"
+#include "sink/sink.h"
+
+namespace ki {
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;  // every value as text, NULL as "NULL"
+
+// One fresh, empty database for one test.
+class SinkHarness {
+ public:
+  virtual ~SinkHarness() = default;
+  // A new sink (a new connection / file handle) on the test's database.
+  virtual Result<std::unique_ptr<Sink>> Open() = 0;
+  // Runs setup SQL (one or more statements); fails the test on error.
+  virtual void Exec(const std::string& sql) = 0;
+  // Runs one SELECT; fails the test on error.
+  virtual Rows Query(const std::string& select) = 0;
+  // Whether a table of this name exists in the test's default schema.
+  virtual bool TableExists(const std::string& name) = 0;
+  // A SQL literal of a BLOB / bytea value.
+  virtual std::string BlobLiteral(const std::string& bytes) = 0;
+};
+
+struct SinkKind {
+  std::string name;
+  // VARCHAR(n) is enforced: a longer value is a bad record (PostgreSQL); or not (DuckDB).
+  bool enforces_varchar_length = false;
+  // Type names that differ between the dialects.
+  std::string double_type;
+  std::string blob_type;
+  // Part of the error a second run on the same stream and table gets while the first is open.
+  std::string concurrent_run_message;
+  std::function<std::unique_ptr<SinkHarness>()> make;
+};
+
+void PrintTo(const SinkKind& kind, std::ostream* os) { *os << kind.name; }
+
+std::string Hex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 0xf]);
+  }
+  return out;
+}
+
+// --- DuckDB: a file in a temporary directory ---
+
+class DuckDbHarness final : public SinkHarness {
+ public:
+  DuckDbHarness() {
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "ki_conformance_XXXXXX").string();
+    if (mkdtemp(templ.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    dir_ = templ;
+    path_ = dir_ + "/test.duckdb";
+  }
+  ~DuckDbHarness() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  Result<std::unique_ptr<Sink>> Open() override {
+    KI_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbSink> sink, DuckDbSink::Open(path_));
+    return std::unique_ptr<Sink>(std::move(sink));
+  }
+
+  void Exec(const std::string& sql) override {
+    Connection c;
+    if (!Connect(c)) return;
+    DuckDbResult result;
+    if (duckdb_query(c.con.get(), sql.c_str(), result.out()) != DuckDBSuccess) {
+      ADD_FAILURE() << sql << ": " << result.error();
+    }
+  }
+
+  Rows Query(const std::string& select) override {
+    Connection c;
+    if (!Connect(c)) return {};
+    const std::string sql = "SELECT COLUMNS(*)::VARCHAR FROM (" + select + ") AS q";
+    DuckDbResult result;
+    if (duckdb_query(c.con.get(), sql.c_str(), result.out()) != DuckDBSuccess) {
+      ADD_FAILURE() << select << ": " << result.error();
+      return {};
+    }
+    Rows rows;
+    const idx_t columns = duckdb_column_count(result.get());
+    const idx_t count = duckdb_row_count(result.get());
+    for (idx_t r = 0; r < count; ++r) {
+      std::vector<std::string> row;
+      for (idx_t col = 0; col < columns; ++col) {
+        DuckDbChars value(duckdb_value_varchar(result.get(), col, r));
+        row.push_back(value ? value.get() : "NULL");
+      }
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  bool TableExists(const std::string& name) override {
+    Rows rows = Query("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND "
+                      "table_name = '" + name + "'");
+    return rows.size() == 1 && rows[0][0] == "1";
+  }
+
+  std::string BlobLiteral(const std::string& bytes) override {
+    return "from_hex('" + Hex(bytes) + "')";
+  }
+
+ private:
+  struct Connection {
+    DuckDbDatabase db;
+    DuckDbConnection con;
+  };
+  bool Connect(Connection& c) {
+    DuckDbChars error;
+    if (duckdb_open_ext(path_.c_str(), c.db.out(), nullptr, error.out()) != DuckDBSuccess) {
+      ADD_FAILURE() << "open " << path_ << ": " << (error ? error.get() : "?");
+      return false;
+    }
+    if (duckdb_connect(c.db.get(), c.con.out()) != DuckDBSuccess) {
+      ADD_FAILURE() << "connect " << path_;
+      return false;
+    }
+    return true;
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+// --- PostgreSQL: a schema of its own on KI_POSTGRES_URL, first in the search path ---
+
+class PostgresHarness final : public SinkHarness {
+ public:
+  explicit PostgresHarness(std::string url) : url_(std::move(url)) {
+    std::random_device random;
+    schema_ = "ki_test_" + std::to_string(getpid()) + "_" + std::to_string(random() % 1000000);
+    RunOrFail(url_, "CREATE SCHEMA " + schema_);
+    // Every connection of the test (sinks and checks) resolves unqualified names in the schema.
+    conninfo_ = url_ + (url_.find('?') == std::string::npos ? "?" : "&") +
+                "options=-csearch_path%3D" + schema_;
+  }
+  ~PostgresHarness() override { RunOrFail(url_, "DROP SCHEMA " + schema_ + " CASCADE"); }
+
+  Result<std::unique_ptr<Sink>> Open() override {
+    KI_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(conninfo_));
+    return std::unique_ptr<Sink>(std::move(sink));
+  }
+  void Exec(const std::string& sql) override { RunOrFail(conninfo_, sql); }
+  Rows Query(const std::string& select) override {
+    auto result = RunPostgresSql(conninfo_, "SELECT * FROM (" + select + ") AS q");
+    if (!result.ok()) {
+      ADD_FAILURE() << select << ": " << result.status().message();
+      return {};
+    }
+    Rows rows;
+    for (const auto& row : *result) {
+      std::vector<std::string> text;
+      for (const auto& v : row) text.push_back(v.value_or("NULL"));
+      rows.push_back(std::move(text));
+    }
+    return rows;
+  }
+  bool TableExists(const std::string& name) override {
+    Rows rows = Query("SELECT count(*) FROM pg_tables WHERE schemaname = '" + schema_ +
+                      "' AND tablename = '" + name + "'");
+    return rows.size() == 1 && rows[0][0] == "1";
+  }
+  std::string BlobLiteral(const std::string& bytes) override {
+    return "'\\x" + Hex(bytes) + "'::bytea";
+  }
+
+ private:
+  static void RunOrFail(const std::string& conninfo, const std::string& sql) {
+    auto result = RunPostgresSql(conninfo, sql);
+    if (!result.ok()) ADD_FAILURE() << sql << ": " << result.status().message();
+  }
+
+  std::string url_;
+  std::string schema_;
+  std::string conninfo_;
+};
+
+SinkKind DuckDbKind() {
+  SinkKind kind;
+  kind.name = "DuckDb";
+  kind.enforces_varchar_length = false;
+  kind.double_type = "DOUBLE";
+  kind.blob_type = "BLOB";
+  kind.concurrent_run_message = "is in use by another process";
+  kind.make = [] { return std::make_unique<DuckDbHarness>(); };
+  return kind;
+}
+
+SinkKind PostgresKind() {
+  SinkKind kind;
+  kind.name = "Postgres";
+  kind.enforces_varchar_length = true;
+  kind.double_type = "DOUBLE PRECISION";
+  kind.blob_type = "BYTEA";
+  kind.concurrent_run_message = "another kinesis-import run holds the lock for stream 's'";
+  kind.make = []() -> std::unique_ptr<SinkHarness> {
+    const char* url = std::getenv("KI_POSTGRES_URL");
+    if (url == nullptr || *url == '\0') {
+      ADD_FAILURE() << "KI_POSTGRES_URL is not set: run the integration tests through "
+                       "scripts/test, which starts PostgreSQL";
+      return nullptr;
+    }
+    return std::make_unique<PostgresHarness>(url);
+  };
+  return kind;
+}
+
+// Real-looking Kinesis sequence numbers (56 digits, beyond any 128-bit integer).
+constexpr char kSeqA[] = "49590338271490256608559692538361571095921575989136588898";
+constexpr char kSeqB[] = "49590338271490256608559692540925702759324208523137515618";
+
+// A batch for a table (id BIGINT, name VARCHAR): rows (first..first+n-1, "row-<id>").
+RowBatch IdNameBatch(int64_t first, int64_t n) {
+  RowBatch batch(2);
+  for (int64_t i = first; i < first + n; ++i) {
+    size_t r = batch.AddRow();
+    batch.Set(r, 0).i64 = i;
+    batch.SetString(r, 1, "row-" + std::to_string(i));
+  }
+  return batch;
+}
+
+__int128 Int128(uint64_t hi, uint64_t lo) {
+  return static_cast<__int128>((static_cast<unsigned __int128>(hi) << 64) | lo);
+}
+
+class SinkConformance : public ::testing::TestWithParam<SinkKind> {
+ protected:
+  void SetUp() override {
+    harness_ = GetParam().make();
+    ASSERT_NE(harness_, nullptr);
+  }
+  void TearDown() override { harness_.reset(); }
+
+  const SinkKind& kind() const { return GetParam(); }
+  SinkHarness& db() { return *harness_; }
+
+  std::unique_ptr<Sink> OpenSink() {
+    auto sink = harness_->Open();
+    EXPECT_TRUE(sink.ok()) << sink.status().message();
+    return sink.ok() ? std::move(sink).value() : nullptr;
+  }
+
+  std::string QueryOne(const std::string& select) {
+    Rows rows = harness_->Query(select);
+    if (rows.size() != 1 || rows[0].size() != 1) {
+      ADD_FAILURE() << select << ": expected one value, got " << rows.size() << " rows";
+      return "";
+    }
+    return rows[0][0];
+  }
+
+  // One committed run: Begin on `table`, load positions, append `batch` (when it has rows),
+  // save `positions`, commit.
+  void RunOnce(const std::string& table, const RowBatch& batch, const std::string& stream,
+               const ShardPositions& positions) {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable(table);
+    ASSERT_TRUE(schema.ok()) << schema.status().message();
+    Status st = sink->Begin(*schema);
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(sink->LoadPositions(stream).ok());
+    if (batch.num_rows() > 0) {
+      st = sink->Append(batch);
+      ASSERT_TRUE(st.ok()) << st.message();
+    }
+    st = sink->SavePositions(stream, positions);
+    ASSERT_TRUE(st.ok()) << st.message();
+    st = sink->Commit();
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+
+  Result<ShardPositions> LoadOnce(const std::string& table, const std::string& stream) {
+    auto sink = harness_->Open();
+    if (!sink.ok()) return sink.status();
+    auto schema = (*sink)->DescribeTable(table);
+    if (!schema.ok()) return schema.status();
+    KI_RETURN_IF_ERROR((*sink)->Begin(*schema));
+    auto positions = (*sink)->LoadPositions(stream);
+    (*sink)->Rollback();
+    return positions;
+  }
+
+  // Runs `body` in a forked child that has no sink state of this process. Returns the child's
+  // exit status (as from waitpid).
+  int RunInChild(const std::function<int()>& body) {
+    const pid_t child = fork();
+    if (child == 0) _exit(body());
+    int status = 0;
+    waitpid(child, &status, 0);
+    return status;
+  }
+
+  std::unique_ptr<SinkHarness> harness_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+TEST_P(SinkConformance, AppendedRowsAreVisibleAfterCommit) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  RunOnce("t", IdNameBatch(0, 1000), "s", {{"shard-a", {"100", -1}}});
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "1000");
+  EXPECT_EQ(QueryOne("SELECT CAST(sum(id) AS VARCHAR) FROM t"), "499500");
+  EXPECT_EQ(QueryOne("SELECT name FROM t WHERE id = 999"), "row-999");
+  // Several appends in one run.
+  {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable("t");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(sink->Append(IdNameBatch(1000 + 10 * i, 10)).ok());
+    ASSERT_TRUE(sink->Append(RowBatch(2)).ok());  // an empty batch is fine
+    ASSERT_TRUE(sink->Commit().ok());
+  }
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "1050");
+}
+
+TEST_P(SinkConformance, RollbackLeavesTableAndPositionsUnchanged) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  RunOnce("t", IdNameBatch(0, 3), "s", {{"shard-a", {"100", -1}}});
+  {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable("t");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    ASSERT_TRUE(sink->LoadPositions("s").ok());
+    ASSERT_TRUE(sink->Append(IdNameBatch(3, 5000)).ok());
+    ASSERT_TRUE(sink->SavePositions("s", {{"shard-a", {"999", 1}}, {"shard-b", {"5", -1}}}).ok());
+    ASSERT_TRUE(sink->Append(IdNameBatch(5003, 10)).ok());
+    sink->Rollback();
+    sink->Rollback();  // twice is harmless
+    // The sink is usable for another run afterwards.
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    sink->Rollback();
+  }
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "3");
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {"100", -1}}}));
+}
+
+TEST_P(SinkConformance, DestroyingTheSinkMidRunChangesNothing) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable("t");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    ASSERT_TRUE(sink->Append(IdNameBatch(0, 10)).ok());
+    ASSERT_TRUE(sink->SavePositions("s", {{"shard-a", {"1", -1}}}).ok());
+  }  // no Commit
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "0");
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_TRUE(loaded->empty());
+}
+
+TEST_P(SinkConformance, ProcessKilledBetweenAppendAndCommitChangesNothing) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  RunOnce("t", IdNameBatch(0, 3), "s", {{"shard-a", {kSeqA, -1}}});
+  // The child appends and saves positions, then dies without committing or closing anything.
+  const int status = RunInChild([&]() -> int {
+    auto sink = harness_->Open();
+    if (!sink.ok()) return 2;
+    auto schema = (*sink)->DescribeTable("t");
+    if (!schema.ok() || !(*sink)->Begin(*schema).ok()) return 3;
+    if (!(*sink)->LoadPositions("s").ok()) return 4;
+    if (!(*sink)->Append(IdNameBatch(3, 20000)).ok()) return 5;
+    if (!(*sink)->SavePositions("s", {{"shard-a", {kSeqB, -1}}}).ok()) return 6;
+    _exit(9);
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_EQ(WEXITSTATUS(status), 9) << "the child failed before the crash point";
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "3");
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {kSeqA, -1}}}));
+  // And the next run works normally (no stale lock, no half-written state).
+  RunOnce("t", IdNameBatch(3, 2), "s", {{"shard-a", {kSeqB, -1}}});
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "5");
+}
+
+TEST_P(SinkConformance, PositionsRoundTripThroughCommit) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable("t");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    auto none = sink->LoadPositions("orders");
+    ASSERT_TRUE(none.ok()) << none.status().message();
+    EXPECT_TRUE(none->empty());
+    ASSERT_TRUE(sink->Append(IdNameBatch(0, 5)).ok());
+    ShardPositions positions;
+    positions["shardId-000000000000"] = {kSeqA, -1};
+    positions["shardId-000000000001"] = {kSeqB, 7};
+    ASSERT_TRUE(sink->SavePositions("orders", positions).ok());
+    // The same shard saved again in one run keeps the last.
+    ASSERT_TRUE(sink->SavePositions("orders", {{"shardId-000000000001", {kSeqB, 8}}}).ok());
+    auto inside = sink->LoadPositions("orders");
+    ASSERT_TRUE(inside.ok());
+    EXPECT_EQ(inside->at("shardId-000000000001"), (ShardPosition{kSeqB, 8}));
+    ASSERT_TRUE(sink->Commit().ok());
+  }
+  auto loaded = LoadOnce("t", "orders");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shardId-000000000000", {kSeqA, -1}},
+                                     {"shardId-000000000001", {kSeqB, 8}}}));
+  auto other_stream = LoadOnce("t", "payments");
+  ASSERT_TRUE(other_stream.ok());
+  EXPECT_TRUE(other_stream->empty());
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM kinesis_import_positions"), "2");
+}
+
+TEST_P(SinkConformance, LaterRunUpdatesItsShardsAndKeepsTheOthers) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR); CREATE TABLE u (id BIGINT, name VARCHAR)");
+  RunOnce("t", IdNameBatch(0, 2), "s", {{"shard-a", {"100", -1}}, {"shard-b", {"200", 3}}});
+  RunOnce("t", IdNameBatch(2, 2), "s", {{"shard-a", {"150", 2}}});
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {"150", 2}}, {"shard-b", {"200", 3}}}));
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM kinesis_import_positions"), "2");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "4");
+  auto other_table = LoadOnce("u", "s");  // positions are per (stream, table)
+  ASSERT_TRUE(other_table.ok());
+  EXPECT_TRUE(other_table->empty());
+}
+
+TEST_P(SinkConformance, ResumesFromMetadataColumnsComparingNumerically) {
+  db().Exec(R"(CREATE TABLE events (payload VARCHAR, "Kinesis_Shard_Id" VARCHAR,
+          shard_sequence_number VARCHAR, kinesis_subsequence_number BIGINT);
+      INSERT INTO events VALUES
+        ('a', 'shard-1', '9', NULL), ('b', 'shard-1', '10', NULL), ('c', 'shard-1', '010', NULL),
+        ('d', 'shard-2', '49590338271490256608559692538361571095921575989136588898', 0),
+        ('e', 'shard-2', '49590338271490256608559692538361571095921575989136588898', 2),
+        ('f', 'shard-2', '49590338271490256608559692538361571095921575989136588898', 1),
+        ('g', 'shard-2', '99999999999999999999999999999999999999999999999999999', 5),
+        ('h', 'shard-3', NULL, NULL), ('i', NULL, '12345', NULL);)");
+  auto loaded = LoadOnce("events", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  ASSERT_EQ(loaded->size(), 2u) << "NULL shard or sequence rows are ignored";
+  const std::string& shard1 = loaded->at("shard-1").sequence_number;
+  EXPECT_TRUE(shard1 == "10" || shard1 == "010") << shard1;
+  EXPECT_EQ(loaded->at("shard-1").subsequence_number, -1);
+  EXPECT_EQ(loaded->at("shard-2"),
+            (ShardPosition{"49590338271490256608559692538361571095921575989136588898", 2}));
+  // Once a run saved positions, the positions table wins over the columns.
+  RunOnce("events", RowBatch(4), "s", {{"shard-1", {"5", -1}}});
+  auto saved = LoadOnce("events", "s");
+  ASSERT_TRUE(saved.ok());
+  EXPECT_EQ(*saved, (ShardPositions{{"shard-1", {"5", -1}}}));
+}
+
+// Replaying the same records in a later run is avoided by the positions; a rolled-back run's
+// positions must therefore never become visible, and its rows neither.
+TEST_P(SinkConformance, RolledBackRunsPositionsAreNotVisibleSoTheReplayImportsOnce) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  RunOnce("t", IdNameBatch(0, 3), "s", {{"shard-a", {"100", -1}}});
+  {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable("t");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    ASSERT_TRUE(sink->LoadPositions("s").ok());
+    ASSERT_TRUE(sink->Append(IdNameBatch(3, 3)).ok());
+    ASSERT_TRUE(sink->SavePositions("s", {{"shard-a", {"200", -1}}}).ok());
+    sink->Rollback();
+  }
+  auto after_failure = LoadOnce("t", "s");
+  ASSERT_TRUE(after_failure.ok());
+  EXPECT_EQ(*after_failure, (ShardPositions{{"shard-a", {"100", -1}}}));
+  // The replay from "100" appends the same records again, this time committed: once each.
+  RunOnce("t", IdNameBatch(3, 3), "s", {{"shard-a", {"200", -1}}});
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "6");
+  EXPECT_EQ(QueryOne("SELECT count(DISTINCT id) FROM t"), "6");
+}
+
+TEST_P(SinkConformance, RejectsTableIsCreatedAndFilledInTheRunsTransaction) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  RejectedRecord reject;
+  reject.stream = "s";
+  reject.shard_id = "shard-a";
+  reject.sequence_number = kSeqA;
+  reject.subsequence_number = 3;
+  reject.partition_key = "pk-1";
+  reject.arrival_time_us = 1704067200123456LL;
+  reject.payload = std::string("{\"x\": \0\xff}", 9);
+  reject.error = "column 'x': not a number";
+  RejectedRecord whole = reject;
+  whole.subsequence_number = -1;
+  whole.payload = "plain";
+
+  auto run = [&](bool commit) {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable("t");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    Status st = sink->PrepareRejects("t_rejects");
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(sink->Append(IdNameBatch(0, 2)).ok());
+    st = sink->AppendRejects({reject, whole});
+    ASSERT_TRUE(st.ok()) << st.message();
+    if (commit) {
+      ASSERT_TRUE(sink->Commit().ok());
+    } else {
+      sink->Rollback();
+    }
+  };
+  run(false);
+  EXPECT_FALSE(db().TableExists("t_rejects")) << "the rejects table outlived a rolled-back run";
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "0");
+
+  run(true);
+  ASSERT_TRUE(db().TableExists("t_rejects"));
+  Rows rows = db().Query(
+      "SELECT stream_name, shard_id, sequence_number, CAST(subsequence_number AS VARCHAR), "
+      "partition_key, CAST(arrival_time AS VARCHAR), error FROM t_rejects ORDER BY "
+      "subsequence_number NULLS FIRST");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"s", "shard-a", kSeqA, "NULL", "pk-1",
+                                               "2024-01-01 00:00:00.123456",
+                                               "column 'x': not a number"}));
+  EXPECT_EQ(rows[1][3], "3");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t_rejects WHERE payload = " +
+                     db().BlobLiteral(reject.payload) + " AND rejected_at IS NOT NULL"),
+            "1");
+  // An existing rejects table is reused.
+  run(true);
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t_rejects"), "4");
+}
+
+TEST_P(SinkConformance, EverySupportedTypeRoundTrips) {
+  db().Exec("CREATE TABLE all_types (id INTEGER, b BOOLEAN, si SMALLINT, i INTEGER, bi BIGINT, "
+            "d4 DECIMAL(4,2), d9 DECIMAL(9,3), d18 DECIMAL(18,0), d38 DECIMAL(38,10), r REAL, "
+            "dbl " + kind().double_type + ", v VARCHAR, v5 VARCHAR(5), dt DATE, ts TIMESTAMP, "
+            "tstz TIMESTAMPTZ, tm TIME, u UUID, j JSON, bl " + kind().blob_type + ")");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("all_types");
+  ASSERT_TRUE(schema.ok()) << schema.status().message();
+  ASSERT_EQ(schema->columns.size(), 20u);
+  const std::vector<ColumnType> expected_types = {
+      ColumnType::kInteger, ColumnType::kBoolean, ColumnType::kSmallInt, ColumnType::kInteger,
+      ColumnType::kBigInt,  ColumnType::kDecimal, ColumnType::kDecimal,  ColumnType::kDecimal,
+      ColumnType::kDecimal, ColumnType::kReal,    ColumnType::kDouble,   ColumnType::kVarchar,
+      ColumnType::kVarchar, ColumnType::kDate,    ColumnType::kTimestamp, ColumnType::kTimestampTz,
+      ColumnType::kTime,    ColumnType::kUuid,    ColumnType::kJson,     ColumnType::kBlob};
+  for (size_t c = 0; c < expected_types.size(); ++c) {
+    EXPECT_EQ(schema->columns[c].type, expected_types[c]) << schema->columns[c].name;
+  }
+  EXPECT_EQ(schema->columns[8].decimal_width, 38);
+  EXPECT_EQ(schema->columns[8].decimal_scale, 10);
+  EXPECT_EQ(schema->columns[12].max_length, kind().enforces_varchar_length ? 5 : -1);
+  ASSERT_TRUE(sink->Begin(*schema).ok());
+
+  const std::string text = "h\xC3\xA9llo \"world\"\ttab\nnew line\r\\back\\slash 'quoted' \\N";
+  const std::string blob("\0\xff" "ab\\\t\n", 7);
+  RowBatch batch(20);
+  {
+    size_t r = batch.AddRow();
+    batch.Set(r, 0).i64 = 1;
+    batch.Set(r, 1).i64 = 1;
+    batch.Set(r, 2).i64 = -32768;
+    batch.Set(r, 3).i64 = 2147483647;
+    batch.Set(r, 4).i64 = std::numeric_limits<int64_t>::min();
+    batch.Set(r, 5).i64 = -5;  // -0.05
+    batch.Set(r, 6).i64 = -123456789;
+    batch.Set(r, 7).i64 = 999999999999999999LL;
+    batch.Set(r, 8).i128 =
+        Int128(0, 1234567890123456789ULL) * static_cast<__int128>(100000000000LL) + 1234567890;
+    batch.Set(r, 9).f64 = 1.5;
+    batch.Set(r, 10).f64 = 0.1;
+    batch.SetString(r, 11, text);
+    batch.SetString(r, 12, "h\xC3\xA9llo");  // 5 characters, 6 bytes
+    batch.Set(r, 13).i64 = 19723;               // 2024-01-01
+    batch.Set(r, 14).i64 = 1704067200123456LL;  // 2024-01-01 00:00:00.123456
+    batch.Set(r, 15).i64 = 1704067200123456LL;
+    batch.Set(r, 16).i64 = 45296789012LL;  // 12:34:56.789012
+    batch.Set(r, 17).i128 = Int128(0xf81d4fae7dec11d0ULL, 0xa76500a0c91e6bf6ULL);
+    batch.SetString(r, 18, R"({"a": [1, 2]})");
+    batch.SetString(r, 19, blob);
+  }
+  {
+    size_t r = batch.AddRow();  // before the epoch, other extremes
+    batch.Set(r, 0).i64 = 2;
+    batch.Set(r, 1).i64 = 0;
+    batch.Set(r, 4).i64 = std::numeric_limits<int64_t>::max();
+    batch.Set(r, 8).i128 = -Int128(0x4b3b4ca85a86c47aULL, 0x098a223fffffffffULL);  // -(10^38-1)
+    batch.Set(r, 10).f64 = -1e300;
+    batch.SetString(r, 11, "");
+    batch.Set(r, 13).i64 = -1;       // 1969-12-31
+    batch.Set(r, 14).i64 = -1;       // 1969-12-31 23:59:59.999999
+    batch.Set(r, 15).i64 = -86400000000LL * 365;  // 1969-01-01
+    batch.Set(r, 16).i64 = 0;
+    batch.SetString(r, 19, "");
+  }
+  {
+    size_t r = batch.AddRow();  // NULL everywhere but the id
+    batch.Set(r, 0).i64 = 3;
+  }
+  Status st = sink->Append(batch);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_TRUE(sink->Commit().ok());
+  sink.reset();
+
+  // Each value is compared in the database, column by column, so a failure names the column.
+  const std::vector<std::pair<std::string, std::string>> row1 = {
+      {"b", "b = true"},
+      {"si", "CAST(si AS VARCHAR) = '-32768'"},
+      {"i", "CAST(i AS VARCHAR) = '2147483647'"},
+      {"bi", "CAST(bi AS VARCHAR) = '-9223372036854775808'"},
+      {"d4", "CAST(d4 AS VARCHAR) = '-0.05'"},
+      {"d9", "CAST(d9 AS VARCHAR) = '-123456.789'"},
+      {"d18", "CAST(d18 AS VARCHAR) = '999999999999999999'"},
+      {"d38", "CAST(d38 AS VARCHAR) = '12345678901234567890.1234567890'"},
+      {"r", "r = 1.5"},
+      {"dbl", "dbl = 0.1"},
+      {"v", "v = '" + std::string("h\xC3\xA9llo \"world\"\ttab\nnew line\r\\back\\slash "
+                                  "''quoted'' \\N") + "'"},
+      {"v5", "v5 = 'h\xC3\xA9llo'"},
+      {"dt", "dt = DATE '2024-01-01'"},
+      {"ts", "ts = TIMESTAMP '2024-01-01 00:00:00.123456'"},
+      {"tstz", "tstz = CAST('2024-01-01 00:00:00.123456+00' AS TIMESTAMPTZ)"},
+      {"tm", "tm = TIME '12:34:56.789012'"},
+      {"u", "u = CAST('f81d4fae-7dec-11d0-a765-00a0c91e6bf6' AS UUID)"},
+      {"j", "CAST(j AS VARCHAR) = '{\"a\": [1, 2]}'"},
+      {"bl", "bl = " + db().BlobLiteral(blob)},
+  };
+  for (const auto& [column, predicate] : row1) {
+    EXPECT_EQ(QueryOne("SELECT count(*) FROM all_types WHERE id = 1 AND " + predicate), "1")
+        << column << ": " << predicate << "; stored: "
+        << QueryOne("SELECT CAST(" + column + " AS VARCHAR) FROM all_types WHERE id = 1");
+  }
+  const std::vector<std::pair<std::string, std::string>> row2 = {
+      {"b", "b = false"},
+      {"bi", "CAST(bi AS VARCHAR) = '9223372036854775807'"},
+      {"d38", "CAST(d38 AS VARCHAR) = '-9999999999999999999999999999.9999999999'"},
+      {"dbl", "dbl = -1e300"},
+      {"v", "v = ''"},
+      {"dt", "dt = DATE '1969-12-31'"},
+      {"ts", "ts = TIMESTAMP '1969-12-31 23:59:59.999999'"},
+      {"tstz", "tstz = CAST('1969-01-01 00:00:00+00' AS TIMESTAMPTZ)"},
+      {"tm", "tm = TIME '00:00:00'"},
+      {"bl", "bl = " + db().BlobLiteral("")},
+  };
+  for (const auto& [column, predicate] : row2) {
+    EXPECT_EQ(QueryOne("SELECT count(*) FROM all_types WHERE id = 2 AND " + predicate), "1")
+        << column << ": " << predicate << "; stored: "
+        << QueryOne("SELECT CAST(" + column + " AS VARCHAR) FROM all_types WHERE id = 2");
+  }
+  std::string all_null;
+  for (const auto& [column, predicate] : row1) {
+    all_null += " AND " + column + " IS NULL";
+  }
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM all_types WHERE id = 3" + all_null), "1");
+}
+
+TEST_P(SinkConformance, TooLongVarcharIsABadRecordWhereLengthsAreEnforced) {
+  db().Exec("CREATE TABLE t (id BIGINT, v5 VARCHAR(5))");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE(sink->Begin(*schema).ok());
+  RowBatch batch(2);
+  for (const char* value : {"abcde", "abcdef"}) {
+    size_t r = batch.AddRow();
+    batch.Set(r, 0).i64 = static_cast<int64_t>(r);
+    batch.SetString(r, 1, value);
+  }
+  Status st = sink->Append(batch);
+  if (kind().enforces_varchar_length) {
+    EXPECT_EQ(st.kind(), ErrorKind::kBadRecord) << st.message();
+    EXPECT_NE(st.message().find("column 'v5'"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("row 1"), std::string::npos) << st.message();
+    sink->Rollback();
+    sink.reset();
+    EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "0");
+  } else {
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(sink->Commit().ok());
+    sink.reset();
+    EXPECT_EQ(QueryOne("SELECT v5 FROM t WHERE id = 1"), "abcdef");
+  }
+}
+
+TEST_P(SinkConformance, SecondRunOnTheSameStreamAndTableFailsFast) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  int ready[2];
+  int release[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(release), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(ready[0]);
+    close(release[1]);
+    auto sink = harness_->Open();
+    if (!sink.ok()) _exit(2);
+    auto schema = (*sink)->DescribeTable("t");
+    if (!schema.ok() || !(*sink)->Begin(*schema).ok()) _exit(3);
+    if (!(*sink)->LoadPositions("s").ok()) _exit(4);
+    (void)!write(ready[1], "x", 1);
+    char c;
+    pollfd pfd{release[0], POLLIN, 0};
+    (void)poll(&pfd, 1, 60000);
+    (void)!read(release[0], &c, 1);
+    (*sink)->Rollback();
+    _exit(0);
+  }
+  close(ready[1]);
+  close(release[0]);
+  char c = 0;
+  pollfd pfd{ready[0], POLLIN, 0};
+  const bool child_ready = poll(&pfd, 1, 60000) == 1 && read(ready[0], &c, 1) == 1;
+
+  Status second;
+  const auto start = std::chrono::steady_clock::now();
+  if (child_ready) {
+    second = [&]() -> Status {
+      KI_ASSIGN_OR_RETURN(std::unique_ptr<Sink> sink, harness_->Open());
+      KI_ASSIGN_OR_RETURN(TableSchema schema, sink->DescribeTable("t"));
+      KI_RETURN_IF_ERROR(sink->Begin(schema));
+      KI_RETURN_IF_ERROR(sink->LoadPositions("s").status());
+      KI_RETURN_IF_ERROR(sink->Append(IdNameBatch(0, 1)));
+      return sink->Commit();
+    }();
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  close(release[1]);
+  close(ready[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+
+  ASSERT_TRUE(child_ready) << "the first run never got going (child status " << status << ")";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_FALSE(second.ok()) << "a second run on the same stream and table was not stopped";
+  EXPECT_EQ(second.kind(), ErrorKind::kFatal) << second.message();
+  EXPECT_NE(second.message().find(kind().concurrent_run_message), std::string::npos)
+      << second.message();
+  EXPECT_LT(ms, 10000) << "must fail fast";
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "0");
+  // Once the first run is gone, the next one works.
+  RunOnce("t", IdNameBatch(0, 1), "s", {{"shard-a", {"1", -1}}});
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "1");
+}
+
+TEST_P(SinkConformance, HostileTableNameIsQuotedEverywhere) {
+  const std::string weird = "weird\"name; DROP TABLE x";
+  db().Exec(R"(CREATE TABLE x (id BIGINT);
+               CREATE TABLE "weird""name; DROP TABLE x" (id BIGINT, "na""me; --" VARCHAR,
+                                                          kinesis_shard_id VARCHAR,
+                                                          shard_sequence_number VARCHAR))");
+  const std::string quoted = R"("weird""name; DROP TABLE x")";
+  {
+    // Unquoted, the name is malformed: rejected before any SQL is built from it.
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    EXPECT_EQ(sink->DescribeTable(weird).status().kind(), ErrorKind::kInvalidArgument);
+  }
+  RowBatch batch(4);
+  for (int i = 0; i < 3; ++i) {
+    size_t r = batch.AddRow();
+    batch.Set(r, 0).i64 = i;
+    batch.SetString(r, 1, "'); DROP TABLE x; --");
+    batch.SetString(r, 2, "shard-a");
+    batch.SetString(r, 3, std::to_string(10 + i));
+  }
+  // Derivation from the metadata columns of the hostile table (no positions yet).
+  auto derived_before = LoadOnce(quoted, "s");
+  ASSERT_TRUE(derived_before.ok()) << derived_before.status().message();
+  EXPECT_TRUE(derived_before->empty());
+  {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable(quoted);
+    ASSERT_TRUE(schema.ok()) << schema.status().message();
+    EXPECT_EQ(schema->table, weird);
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    ASSERT_TRUE(sink->LoadPositions("s'; DROP TABLE x; --").ok());
+    ASSERT_TRUE(sink->Append(batch).ok());
+    Status st = sink->PrepareRejects(R"("rej""ects; DROP TABLE x")");
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(sink->AppendRejects({RejectedRecord{"s'; DROP TABLE x; --", "shard-a", "1", -1,
+                                                    "pk", 0, "payload", "error'); --"}})
+                    .ok());
+    ASSERT_TRUE(sink->SavePositions("s'; DROP TABLE x; --", {{"shard-a", {"12", -1}}}).ok());
+    ASSERT_TRUE(sink->Commit().ok());
+  }
+  EXPECT_EQ(QueryOne(R"(SELECT count(*) FROM "weird""name; DROP TABLE x")"), "3");
+  EXPECT_EQ(QueryOne(R"(SELECT count(*) FROM "rej""ects; DROP TABLE x")"), "1");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM x"), "0");  // still there
+  auto loaded = LoadOnce(quoted, "s'; DROP TABLE x; --");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {"12", -1}}}));
+  auto derived = LoadOnce(quoted, "another stream");  // no positions: from the columns
+  ASSERT_TRUE(derived.ok()) << derived.status().message();
+  EXPECT_EQ(*derived, (ShardPositions{{"shard-a", {"12", -1}}}));
+}
+
+TEST_P(SinkConformance, MissingTableIsNotFoundWithCreateTableSuggestion) {
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("clicks");
+  ASSERT_FALSE(schema.ok());
+  EXPECT_EQ(schema.status().kind(), ErrorKind::kNotFound);
+  EXPECT_NE(schema.status().message().find("CREATE TABLE clicks ("), std::string::npos)
+      << schema.status().message();
+  EXPECT_NE(schema.status().message().find(sink->Describe()), std::string::npos)
+      << schema.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSinks, SinkConformance, ::testing::Values(DuckDbKind(), PostgresKind()),
+                         [](const ::testing::TestParamInfo<SinkKind>& info) {
+                           return info.param.name;
+                         });
+
+}  // namespace
+}  // namespace ki
