@@ -12,6 +12,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"kinesis-import: load Amazon Kinesis Data Streams into analytics databases, exactly once"};
   app.require_subcommand(1);
+  // A repeated option takes its last value (as most CLIs do), so wrappers can append overrides.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", "kinesis-import 0.1.0");
   bool verbose = false;
   std::string log_level;

@@ -22,6 +22,10 @@ struct RunOptions {
   std::string start_position = "trim_horizon";
   std::string mapping = "by-name";
   std::string output = "text";
+  std::string format = "json";
+  std::string on_error = "fail";
+  std::string rejects_table;
+  int64_t max_bad_records = -1;
 };
 
 // Fills options the command line did not set from the TOML job file. Keys mirror the Exasol
@@ -36,7 +40,8 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   }
   static const std::vector<std::string> kKnown = {
       "stream_name", "table_name", "db", "region", "endpoint_url", "connection_name", "connections_file",
-      "profile", "max_records_per_run", "start_position", "mapping"};
+      "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
+      "rejects_table", "max_bad_records"};
   for (const auto& [key, value] : t) {
     if (std::find(kKnown.begin(), kKnown.end(), std::string(key.str())) == kKnown.end())
       return InvalidArgument("job file '" + o.config + "': unknown key '" + std::string(key.str()) + "'");
@@ -58,6 +63,15 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   KI_RETURN_IF_ERROR(str("profile", "--profile", o.aws.profile));
   KI_RETURN_IF_ERROR(str("start_position", "--start-position", o.start_position));
   KI_RETURN_IF_ERROR(str("mapping", "--mapping", o.mapping));
+  KI_RETURN_IF_ERROR(str("format", "--format", o.format));
+  KI_RETURN_IF_ERROR(str("on_error", "--on-error", o.on_error));
+  KI_RETURN_IF_ERROR(str("rejects_table", "--rejects-table", o.rejects_table));
+  if (t.contains("max_bad_records") && cmd.count("--max-bad-records") == 0) {
+    auto v = t["max_bad_records"].value<int64_t>();
+    if (!v || *v < 0)
+      return InvalidArgument("job file '" + o.config + "': 'max_bad_records' must be a non-negative integer");
+    o.max_bad_records = *v;
+  }
   if (t.contains("max_records_per_run") && cmd.count("--max-records-per-run") == 0) {
     auto v = t["max_records_per_run"].value<int64_t>();
     if (!v || *v <= 0)
@@ -74,8 +88,20 @@ void PrintText(const ImportReport& r) {
     std::printf("  %s: %lld records", s.shard_id.c_str(), static_cast<long long>(s.records));
     if (s.records > 0)
       std::printf(", sequence numbers %s .. %s", s.first_sequence_number.c_str(), s.last_sequence_number.c_str());
+    if (s.bad_records > 0) std::printf(", %lld bad", static_cast<long long>(s.bad_records));
     std::printf(", behind latest %s%s%s\n", behind.c_str(), s.reached_cap ? " (reached --max-records-per-run)" : "",
                 s.shard_closed_and_read ? " (closed shard fully read)" : "");
+    for (const auto& b : s.first_bad) {
+      std::printf("    bad record at sequence number %s", b.sequence_number.c_str());
+      if (b.subsequence_number >= 0) std::printf(" subsequence %lld", static_cast<long long>(b.subsequence_number));
+      std::printf(": %s\n", b.error.c_str());
+    }
+    if (s.bad_records > static_cast<int64_t>(s.first_bad.size()))
+      std::printf("    ... and %lld more\n", static_cast<long long>(s.bad_records - static_cast<int64_t>(s.first_bad.size())));
+  }
+  if (r.total_bad_records > 0) {
+    std::printf("%lld bad record(s) %s\n", static_cast<long long>(r.total_bad_records),
+                r.rejects_table.empty() ? "skipped" : ("written to " + r.rejects_table).c_str());
   }
   std::printf("imported %lld records from %zu shard(s) in %.2f s\n", static_cast<long long>(r.total_records),
               r.shards.size(), r.elapsed_seconds);
@@ -93,12 +119,26 @@ void PrintJson(const ImportReport& r) {
            (s.last_sequence_number.empty() ? "null" : JsonString(s.last_sequence_number));
     out += ",\"millis_behind_latest\":" +
            (s.millis_behind_latest < 0 ? std::string("null") : std::to_string(s.millis_behind_latest));
+    out += ",\"last_subsequence_number\":" +
+           (s.last_subsequence_number < 0 ? std::string("null") : std::to_string(s.last_subsequence_number));
+    out += ",\"bad_records\":" + std::to_string(s.bad_records) + ",\"first_bad_records\":[";
+    for (size_t k = 0; k < s.first_bad.size(); ++k) {
+      const auto& b = s.first_bad[k];
+      if (k) out += ",";
+      out += "{\"sequence_number\":" + JsonString(b.sequence_number) + ",\"subsequence_number\":" +
+             (b.subsequence_number < 0 ? std::string("null") : std::to_string(b.subsequence_number)) +
+             ",\"error\":" + JsonString(b.error) + "}";
+    }
+    out += "]";
     out += ",\"reached_cap\":" + std::string(s.reached_cap ? "true" : "false");
     out += ",\"closed_shard_fully_read\":" + std::string(s.shard_closed_and_read ? "true" : "false") + "}";
   }
   char elapsed[32];
   std::snprintf(elapsed, sizeof elapsed, "%.3f", r.elapsed_seconds);
-  out += "],\"total_records\":" + std::to_string(r.total_records) + ",\"elapsed_seconds\":" + elapsed + "}\n";
+  out += "],\"total_records\":" + std::to_string(r.total_records) +
+         ",\"total_bad_records\":" + std::to_string(r.total_bad_records) +
+         ",\"rejects_table\":" + (r.rejects_table.empty() ? std::string("null") : JsonString(r.rejects_table)) +
+         ",\"elapsed_seconds\":" + elapsed + "}\n";
   std::fputs(out.c_str(), stdout);
 }
 
@@ -115,7 +155,8 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
                   "connections_file, profile, max_records_per_run, start_position, mapping); flags override it");
   cmd->add_option("--stream", o->stream, "stream name");
   cmd->add_option("--table", o->table, "target table (must exist; may be schema.table)");
-  cmd->add_option("--db", o->db, "DuckDB file (a postgresql:// URL selects PostgreSQL, in a later version)")
+  cmd->add_option("--db", o->db, "target database: a DuckDB file, or PostgreSQL as a libpq URI (postgresql://user@host:port/db) or "
+                  "key=value conninfo (host=... dbname=...); passwords via PGPASSWORD or ~/.pgpass")
       ->capture_default_str();
   cmd->add_option("--max-records-per-run", o->max_records, "at most this many records per shard in one run")
       ->check(CLI::PositiveNumber)
@@ -128,6 +169,22 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
                   "order fill the data columns in table order")
       ->check(CLI::IsMember({"by-name", "by-position"}))
       ->capture_default_str();
+  cmd->add_option("--format", o->format,
+                  "payload format: json (one object per record), ndjson (several lines per record -> several "
+                  "rows), raw (the whole payload into the one data column). KPL aggregates and gzip are "
+                  "detected and unpacked in every format")
+      ->check(CLI::IsMember({"json", "ndjson", "raw"}))
+      ->capture_default_str();
+  cmd->add_option("--on-error", o->on_error,
+                  "a record that cannot be converted: fail (stop, commit nothing), skip (count and report), "
+                  "dead-letter (write it to the rejects table in the same transaction)")
+      ->check(CLI::IsMember({"fail", "skip", "dead-letter"}))
+      ->capture_default_str();
+  cmd->add_option("--rejects-table", o->rejects_table,
+                  "rejects table for --on-error dead-letter (default <table>_rejects; created if missing)");
+  cmd->add_option("--max-bad-records", o->max_bad_records,
+                  "with skip/dead-letter: roll back the run when it meets more than N bad records")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--output", o->output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   AddAwsOptions(*cmd, o->aws);
   cmd->callback([o, run, cmd] {
@@ -145,6 +202,18 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
       opts.table = o->table;
       opts.max_records_per_run = o->max_records;
       opts.decoder.mapping = o->mapping == "by-position" ? ColumnMapping::kByPosition : ColumnMapping::kByName;
+      if (o->format == "ndjson") opts.payload.format = PayloadFormat::kNdjson;
+      else if (o->format == "raw") opts.payload.format = PayloadFormat::kRaw;
+      else if (o->format == "json") opts.payload.format = PayloadFormat::kJson;
+      else return ReportError(InvalidArgument("run: --format must be json, ndjson or raw"));
+      if (o->on_error == "skip") opts.on_error = OnError::kSkip;
+      else if (o->on_error == "dead-letter") opts.on_error = OnError::kDeadLetter;
+      else if (o->on_error == "fail") opts.on_error = OnError::kFail;
+      else return ReportError(InvalidArgument("run: --on-error must be fail, skip or dead-letter"));
+      if (!o->rejects_table.empty() && opts.on_error != OnError::kDeadLetter)
+        return ReportError(InvalidArgument("run: --rejects-table needs --on-error dead-letter"));
+      opts.rejects_table = o->rejects_table;
+      opts.max_bad_records = o->max_bad_records;
       auto start = ParseStartPosition(o->start_position);
       if (!start.ok()) return ReportError(start.status());
       opts.start_position = *start;

@@ -2,9 +2,28 @@
 // (one JSON object, NDJSON, raw), then the column conversion of JsonRecordDecoder. The one entry
 // point for untrusted record bytes (fuzzed in fuzz/).
 //
-// User records: a plain record is one user record (subsequence number -1). A KPL aggregate is
-// one user record per entry (subsequence numbers 0..n-1). In NDJSON format each non-empty line is
-// a user record (subsequence numbers 0..n-1 by line, or, inside an aggregate, ... see below).
+// Pipeline per Kinesis record: KPL de-aggregation (kpl_aggregation.h; an aggregate with a bad MD5
+// is a plain record, as in the KCL; a malformed one is one bad user record with subsequence
+// number -1 and the whole record as payload), then per user record gzip (gzip.h; detected by its
+// magic, so compressed and plain payloads may be mixed), then the payload format.
+//
+// User records and subsequence numbers (what resume_after_subsequence, max_user_records and
+// DecodeOutcome count, and what the kinesis_subsequence_number column receives):
+//   plain record, kJson/kRaw     one user record, subsequence number -1 (column NULL)
+//   KPL aggregate, kJson/kRaw    one user record per entry, subsequence numbers 0..n-1
+//   plain record, kNdjson        one user record per non-blank line, numbered 0..n-1 in order
+//                                (blank: empty or only spaces/tabs/CR; a trailing CR is removed);
+//                                a record of blank lines only yields nothing. A gzip payload is
+//                                inflated first; if that fails the record is one bad user record
+//                                with subsequence number -1.
+//   KPL aggregate, kNdjson       NDJSON inside an aggregate is not split further: entry j is ONE
+//                                user record j whose lines all become rows with subsequence number
+//                                j, all or nothing (one bad line makes the whole entry one bad
+//                                user record, its message starting "NDJSON line k: ", and none of
+//                                its rows are kept). Positions stay a single (sequence number,
+//                                subsequence number) pair, and stopping inside an entry is never
+//                                needed.
+// Explicit hash keys of aggregate entries are read (and validated) but not exposed.
 // Not thread-safe: one PayloadDecoder per reader thread.
 #pragma once
 
@@ -47,8 +66,10 @@ struct PayloadRecord {
 struct BadUserRecord {
   int64_t subsequence_number = -1;
   std::string_view partition_key;
-  std::string_view payload;  // the user record's bytes as received (before decompression)
-  Status error;              // kBadRecord; message names the column / reason, not the position
+  // The user record's bytes as received (before decompression); for a line of a plain NDJSON
+  // record, that line (after decompression).
+  std::string_view payload;
+  Status error;  // kBadRecord; message names the column / reason, not the position
 };
 
 struct DecodeOutcome {
@@ -58,10 +79,16 @@ struct DecodeOutcome {
   // Where the record was left: -1 when it was consumed completely, else the subsequence number
   // of the last consumed user record (stopped by max_user_records inside an aggregate/NDJSON).
   int64_t last_subsequence_number = -1;
+  bool stopped = false;  // on_bad returned false
 };
 
 class PayloadDecoder {
  public:
+  // kJson/kNdjson: fails as JsonRecordDecoder::Create does. kRaw: the table must have exactly one
+  // data column, of type VARCHAR (payload must be valid UTF-8), JSON (payload must be valid JSON;
+  // stored as it is) or BLOB (any bytes), and its metadata columns must be VARCHAR (shard id,
+  // sequence number, partition key), TIMESTAMP/TIMESTAMPTZ (arrival time) or BIGINT/INTEGER
+  // (subsequence number); otherwise kInvalidArgument naming the columns.
   static Result<PayloadDecoder> Create(const TableSchema& schema, const DecoderOptions& decoder,
                                        const PayloadOptions& payload);
   PayloadDecoder(PayloadDecoder&&) noexcept;
@@ -70,9 +97,12 @@ class PayloadDecoder {
 
   // Decodes `record` into rows of `batch`, skipping user records with a subsequence number
   // <= `resume_after_subsequence` (-1: skip none; used to resume inside an aggregate) and
-  // stopping after `max_user_records` user records. Every bad user record is passed to `on_bad`
-  // (the batch is left without its row); if on_bad returns false, decoding stops at once and
-  // the outcome says how far it got. A non-OK Status is for internal errors only.
+  // stopping after `max_user_records` user records (>= 1; use INT64_MAX for no limit). User
+  // records with subsequence number -1 are never skipped. Every bad user record is passed to
+  // `on_bad` (the batch is left without its row); if on_bad returns false, decoding stops at once
+  // and the outcome says how far it got (the bad user record counts as consumed). A non-OK Status
+  // is for internal errors only (kInvalidArgument for a batch of the wrong width or
+  // max_user_records < 1, kInternal from zlib).
   Result<DecodeOutcome> Decode(const PayloadRecord& record, int64_t resume_after_subsequence,
                                int64_t max_user_records, RowBatch& batch,
                                const std::function<bool(const BadUserRecord&)>& on_bad);

@@ -20,9 +20,7 @@ namespace {
 struct Batch {
   size_t shard_index = 0;
   RowBatch rows;
-  std::string first_sequence_number;
-  std::string last_sequence_number;
-  int64_t records = 0;
+  std::vector<RejectedRecord> rejects;
 };
 
 // Bounded hand-over from the shard readers to the writer, with a pool of spent batches so their
@@ -107,9 +105,10 @@ struct ShardState {
 class ShardReader {
  public:
   ShardReader(KinesisClient& kinesis, const ImportOptions& options, const TableSchema& schema,
-              ShardState& state, size_t index, BatchQueue& queue, Clock& clock)
+              ShardState& state, size_t index, BatchQueue& queue, std::atomic<int64_t>& bad_total,
+              Clock& clock)
       : kinesis_(kinesis), options_(options), schema_(schema), state_(state), index_(index),
-        queue_(queue), clock_(clock) {}
+        queue_(queue), bad_total_(bad_total), clock_(clock) {}
 
   void Run() {
     state_.status = Read();
@@ -118,68 +117,124 @@ class ShardReader {
   }
 
  private:
-  Result<std::string> Iterator(const std::string& after) {
+  static constexpr size_t kListedBadRecords = 10;
+
+  // A stored position inside an aggregate resumes AT its sequence number and skips the user
+  // records up to its subsequence number; a whole-record position resumes AFTER it.
+  Result<std::string> Iterator(const ShardPosition& position) {
     IteratorStart start = options_.start_position;
-    if (!after.empty()) {
-      start.type = IteratorType::kAfterSequenceNumber;
-      start.sequence_number = after;
+    if (!position.sequence_number.empty()) {
+      start.type = position.subsequence_number >= 0 ? IteratorType::kAtSequenceNumber
+                                                    : IteratorType::kAfterSequenceNumber;
+      start.sequence_number = position.sequence_number;
     }
     return kinesis_.GetShardIterator(options_.stream, state_.info.shard_id, start);
+  }
+
+  std::string Where(std::string_view sequence_number, int64_t subsequence) const {
+    std::string w = "stream '" + options_.stream + "' shard '" + state_.info.shard_id +
+                    "' sequence number " + std::string(sequence_number);
+    if (subsequence >= 0) w += " subsequence " + std::to_string(subsequence);
+    return w;
   }
 
   Status Read() {
     const std::string& shard = state_.info.shard_id;
     ShardReport& report = state_.report;
     report.shard_id = shard;
-    KI_ASSIGN_OR_RETURN(auto decoder, JsonRecordDecoder::Create(schema_, options_.decoder));
-    std::string last = state_.start ? state_.start->sequence_number : "";
-    KI_ASSIGN_OR_RETURN(std::string iterator, Iterator(last));
+    KI_ASSIGN_OR_RETURN(auto decoder, PayloadDecoder::Create(schema_, options_.decoder, options_.payload));
+    ShardPosition position = state_.start.value_or(ShardPosition{});
+    KI_ASSIGN_OR_RETURN(std::string iterator, Iterator(position));
+    // Only the record at a mid-aggregate position is partly imported already.
+    std::string resume_sequence = position.subsequence_number >= 0 ? position.sequence_number : "";
+    int64_t resume_after = position.subsequence_number;
+    Status bad_status;  // the fail policy's error
     auto next_call = clock_.Monotonic();
-    while (report.records < options_.max_records_per_run) {
+    const int64_t cap = options_.max_records_per_run;
+    while (report.user_records < cap) {
       if (queue_.cancelled()) return Status::Ok();
       auto now = clock_.Monotonic();
       if (now < next_call)
         clock_.SleepFor(std::chrono::duration_cast<std::chrono::milliseconds>(next_call - now));
       next_call = clock_.Monotonic() + options_.min_call_interval;
-      int64_t remaining = options_.max_records_per_run - report.records;
+      int64_t remaining = cap - report.user_records;
       int limit = static_cast<int>(std::min<int64_t>(options_.get_records_limit, remaining));
       auto got = kinesis_.GetRecords(iterator, limit, options_.stream, shard);
       if (!got.ok() && got.status().kind() == ErrorKind::kExpiredIterator) {
         Log(LogLevel::kInfo, "shard " + shard + ": iterator expired, re-acquiring after " +
-                                 (last.empty() ? std::string("the start position") : last));
-        KI_ASSIGN_OR_RETURN(iterator, Iterator(last));
+                                 (position.sequence_number.empty() ? std::string("the start position")
+                                                                   : position.sequence_number));
+        KI_ASSIGN_OR_RETURN(iterator, Iterator(position));
+        resume_sequence = position.subsequence_number >= 0 ? position.sequence_number : "";
+        resume_after = position.subsequence_number;
         continue;
       }
       if (!got.ok()) return got.status();
       GetRecordsResult& r = *got;
       report.millis_behind_latest = r.millis_behind_latest;
+      bool capped = false;
       if (!r.records.empty()) {
         auto batch = queue_.TakeSpent(schema_.columns.size());
         batch->shard_index = index_;
-        batch->records = 0;
-        size_t n = std::min<size_t>(r.records.size(), static_cast<size_t>(remaining));
-        for (size_t i = 0; i < n; ++i) {
-          const KinesisRecord& rec = r.records[i];
-          RecordMetadata meta;
-          meta.shard_id = shard;
-          meta.sequence_number = rec.sequence_number;
-          meta.partition_key = rec.partition_key;
-          meta.arrival_time_us = rec.arrival_time_ms * 1000;
-          Status st = decoder.Decode(rec.data, meta, batch->rows);
-          if (!st.ok())
-            return st.WithContext("stream '" + options_.stream + "' shard '" + shard +
-                                  "' sequence number " + std::string(rec.sequence_number));
+        batch->rejects.clear();
+        for (const KinesisRecord& rec : r.records) {
+          if (report.user_records >= cap) {
+            capped = true;
+            break;
+          }
+          int64_t skip = -1;
+          if (!resume_sequence.empty()) {
+            if (rec.sequence_number == resume_sequence) skip = resume_after;
+            resume_sequence.clear();
+          }
+          PayloadRecord pr{shard, rec.sequence_number, rec.partition_key, rec.arrival_time_ms * 1000, rec.data};
+          auto on_bad = [&](const BadUserRecord& bad) -> bool {
+            std::string where = Where(rec.sequence_number, bad.subsequence_number);
+            if (options_.on_error == OnError::kFail) {
+              bad_status = bad.error.WithContext(where);
+              return false;
+            }
+            int64_t total = ++bad_total_;
+            if (options_.max_bad_records >= 0 && total > options_.max_bad_records) {
+              bad_status = BadRecord("more than " + std::to_string(options_.max_bad_records) +
+                                     " bad records (--max-bad-records); the last: " + where + ": " +
+                                     bad.error.message());
+              return false;
+            }
+            ++report.bad_records;
+            if (report.first_bad.size() < kListedBadRecords)
+              report.first_bad.push_back({std::string(rec.sequence_number), bad.subsequence_number, bad.error.message()});
+            if (options_.on_error == OnError::kDeadLetter) {
+              RejectedRecord rj;
+              rj.stream = options_.stream;
+              rj.shard_id = shard;
+              rj.sequence_number = std::string(rec.sequence_number);
+              rj.subsequence_number = bad.subsequence_number;
+              rj.partition_key = std::string(bad.partition_key);
+              rj.arrival_time_us = rec.arrival_time_ms * 1000;
+              rj.payload = std::string(bad.payload);
+              rj.error = bad.error.message();
+              batch->rejects.push_back(std::move(rj));
+            }
+            return true;
+          };
+          KI_ASSIGN_OR_RETURN(DecodeOutcome outcome,
+                              decoder.Decode(pr, skip, cap - report.user_records, batch->rows, on_bad));
+          if (!bad_status.ok()) return bad_status;
+          report.user_records += outcome.user_records;
+          report.records += outcome.rows;
+          position = ShardPosition{std::string(rec.sequence_number), outcome.last_subsequence_number};
+          if (report.first_sequence_number.empty()) report.first_sequence_number = position.sequence_number;
+          if (outcome.last_subsequence_number >= 0) {
+            capped = true;  // stopped inside this record by the cap
+            break;
+          }
         }
-        batch->records = static_cast<int64_t>(n);
-        batch->first_sequence_number = std::string(r.records.front().sequence_number);
-        batch->last_sequence_number = std::string(r.records[n - 1].sequence_number);
-        last = batch->last_sequence_number;
-        if (report.first_sequence_number.empty()) report.first_sequence_number = batch->first_sequence_number;
-        report.last_sequence_number = last;
-        report.records += batch->records;
+        report.last_sequence_number = position.sequence_number;
+        report.last_subsequence_number = position.subsequence_number;
         if (!queue_.Push(std::move(batch))) return Status::Ok();
-        if (n < r.records.size()) break;  // capped inside this response
       }
+      if (capped) break;
       if (r.next_shard_iterator.empty()) {
         report.shard_closed_and_read = true;
         break;
@@ -189,7 +244,7 @@ class ShardReader {
       // while still behind is not the end (records may sit further on): keep following.
       if (r.records.empty() && r.millis_behind_latest <= 0) break;
     }
-    report.reached_cap = report.records >= options_.max_records_per_run;
+    report.reached_cap = report.user_records >= cap;
     return Status::Ok();
   }
 
@@ -199,6 +254,7 @@ class ShardReader {
   ShardState& state_;
   size_t index_;
   BatchQueue& queue_;
+  std::atomic<int64_t>& bad_total_;
   Clock& clock_;
 };
 
@@ -219,7 +275,7 @@ Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportO
   if (options.max_records_per_run <= 0) return InvalidArgument("max-records-per-run must be positive");
   KI_ASSIGN_OR_RETURN(TableSchema schema, sink.DescribeTable(options.table));
   // Fail on a table the decoder cannot fill before touching Kinesis.
-  KI_RETURN_IF_ERROR(JsonRecordDecoder::Create(schema, options.decoder).status());
+  KI_RETURN_IF_ERROR(PayloadDecoder::Create(schema, options.decoder, options.payload).status());
 
   ListShardsRequest list;
   list.stream_name = options.stream;
@@ -236,6 +292,11 @@ Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportO
   } guard{sink};
 
   KI_ASSIGN_OR_RETURN(ShardPositions positions, sink.LoadPositions(options.stream));
+  std::string rejects_table;
+  if (options.on_error == OnError::kDeadLetter) {
+    rejects_table = options.rejects_table.empty() ? schema.QualifiedName() + "_rejects" : options.rejects_table;
+    KI_RETURN_IF_ERROR(sink.PrepareRejects(rejects_table));
+  }
   std::vector<ShardState> states(shards.size());
   for (size_t i = 0; i < shards.size(); ++i) {
     states[i].info = shards[i];
@@ -243,17 +304,20 @@ Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportO
   }
 
   BatchQueue queue(std::max<size_t>(options.queue_capacity, 2));
+  std::atomic<int64_t> bad_total{0};
   std::vector<std::thread> readers;
   readers.reserve(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
     queue.AddProducer();
-    readers.emplace_back([&, i] { ShardReader(kinesis, options, schema, states[i], i, queue, clock).Run(); });
+    readers.emplace_back(
+        [&, i] { ShardReader(kinesis, options, schema, states[i], i, queue, bad_total, clock).Run(); });
   }
 
   Status write_status;
   while (auto batch = queue.Pop()) {
     if (write_status.ok()) {
-      write_status = sink.Append(batch->rows);
+      if (batch->rows.num_rows() > 0) write_status = sink.Append(batch->rows);
+      if (write_status.ok() && !batch->rejects.empty()) write_status = sink.AppendRejects(batch->rejects);
       if (!write_status.ok()) queue.Cancel();
     }
     queue.ReturnSpent(std::move(batch));
@@ -265,12 +329,14 @@ Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportO
   ImportReport report;
   report.stream = options.stream;
   report.table = schema.QualifiedName();
+  report.rejects_table = rejects_table;
   ShardPositions moved;
   for (const auto& s : states) {
     report.shards.push_back(s.report);
     report.total_records += s.report.records;
+    report.total_bad_records += s.report.bad_records;
     if (!s.report.last_sequence_number.empty())
-      moved[s.info.shard_id] = ShardPosition{s.report.last_sequence_number, -1};
+      moved[s.info.shard_id] = ShardPosition{s.report.last_sequence_number, s.report.last_subsequence_number};
   }
   KI_RETURN_IF_ERROR(sink.SavePositions(options.stream, moved));
   MaybePauseBeforeCommit();
