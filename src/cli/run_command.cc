@@ -26,6 +26,9 @@ struct RunOptions {
   std::string on_error = "fail";
   std::string rejects_table;
   int64_t max_bad_records = -1;
+  std::vector<std::string> maps;
+  bool strict_keys = false;
+  std::string epoch_unit = "s";
 };
 
 // Fills options the command line did not set from the TOML job file. Keys mirror the Exasol
@@ -41,7 +44,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   static const std::vector<std::string> kKnown = {
       "stream_name", "table_name", "db", "region", "endpoint_url", "connection_name", "connections_file",
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
-      "rejects_table", "max_bad_records"};
+      "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit"};
   for (const auto& [key, value] : t) {
     if (std::find(kKnown.begin(), kKnown.end(), std::string(key.str())) == kKnown.end())
       return InvalidArgument("job file '" + o.config + "': unknown key '" + std::string(key.str()) + "'");
@@ -66,6 +69,21 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   KI_RETURN_IF_ERROR(str("format", "--format", o.format));
   KI_RETURN_IF_ERROR(str("on_error", "--on-error", o.on_error));
   KI_RETURN_IF_ERROR(str("rejects_table", "--rejects-table", o.rejects_table));
+  KI_RETURN_IF_ERROR(str("epoch_unit", "--epoch-unit", o.epoch_unit));
+  if (t.contains("strict_keys") && cmd.count("--strict-keys") == 0) {
+    auto v = t["strict_keys"].value<bool>();
+    if (!v) return InvalidArgument("job file '" + o.config + "': 'strict_keys' must be true or false");
+    o.strict_keys = *v;
+  }
+  if (t.contains("map") && cmd.count("--map") == 0) {
+    const toml::array* arr = t["map"].as_array();
+    if (!arr) return InvalidArgument("job file '" + o.config + "': 'map' must be an array of \"column=path\" strings");
+    for (const auto& item : *arr) {
+      auto v = item.value<std::string>();
+      if (!v) return InvalidArgument("job file '" + o.config + "': 'map' must be an array of \"column=path\" strings");
+      o.maps.push_back(*v);
+    }
+  }
   if (t.contains("max_bad_records") && cmd.count("--max-bad-records") == 0) {
     auto v = t["max_bad_records"].value<int64_t>();
     if (!v || *v < 0)
@@ -151,8 +169,10 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
       "committed in one transaction, so a failed run changes nothing and the next run resumes");
   auto o = std::make_shared<RunOptions>();
   cmd->add_option("--config", o->config,
-                  "TOML job file (keys: stream_name, table_name, db, region, endpoint_url, connection_name, "
-                  "connections_file, profile, max_records_per_run, start_position, mapping); flags override it");
+                  "TOML job file; keys mirror the flags: stream_name, table_name, db, region, endpoint_url, "
+                  "connection_name, connections_file, profile, max_records_per_run, start_position, mapping, "
+                  "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit. "
+                  "Flags override the file, the file overrides the environment");
   cmd->add_option("--stream", o->stream, "stream name");
   cmd->add_option("--table", o->table, "target table (must exist; may be schema.table)");
   cmd->add_option("--db", o->db, "target database: a DuckDB file, or PostgreSQL as a libpq URI (postgresql://user@host:port/db) or "
@@ -174,6 +194,15 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
                   "rows), raw (the whole payload into the one data column). KPL aggregates and gzip are "
                   "detected and unpacked in every format")
       ->check(CLI::IsMember({"json", "ndjson", "raw"}))
+      ->capture_default_str();
+  cmd->add_option("--map", o->maps,
+                  "column=path: the column takes its value from a nested field, $.device.id (JSONPath) or "
+                  "/device/id (JSON pointer); repeatable")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_flag("--strict-keys", o->strict_keys, "a top-level key that no column takes makes the record bad");
+  cmd->add_option("--epoch-unit", o->epoch_unit,
+                  "unit of epoch numbers going into TIMESTAMP columns: s, ms or us")
+      ->check(CLI::IsMember({"s", "ms", "us"}))
       ->capture_default_str();
   cmd->add_option("--on-error", o->on_error,
                   "a record that cannot be converted: fail (stop, commit nothing), skip (count and report), "
@@ -202,6 +231,16 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
       opts.table = o->table;
       opts.max_records_per_run = o->max_records;
       opts.decoder.mapping = o->mapping == "by-position" ? ColumnMapping::kByPosition : ColumnMapping::kByName;
+      for (const auto& m : o->maps) {
+        auto parsed = ParseColumnPathArgument(m);
+        if (!parsed.ok()) return ReportError(parsed.status().WithContext("run: --map '" + m + "'"));
+        opts.decoder.column_paths.push_back(*parsed);
+      }
+      opts.decoder.strict_keys = o->strict_keys;
+      if (o->epoch_unit == "ms") opts.decoder.epoch_unit = EpochUnit::kMilliseconds;
+      else if (o->epoch_unit == "us") opts.decoder.epoch_unit = EpochUnit::kMicroseconds;
+      else if (o->epoch_unit == "s") opts.decoder.epoch_unit = EpochUnit::kSeconds;
+      else return ReportError(InvalidArgument("run: --epoch-unit must be s, ms or us"));
       if (o->format == "ndjson") opts.payload.format = PayloadFormat::kNdjson;
       else if (o->format == "raw") opts.payload.format = PayloadFormat::kRaw;
       else if (o->format == "json") opts.payload.format = PayloadFormat::kJson;

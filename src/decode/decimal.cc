@@ -176,24 +176,29 @@ Result<__int128> ParseDecimal(std::string_view text, uint8_t width, uint8_t scal
   return d.negative ? -v : v;
 }
 
-std::string FormatDecimal(__int128 value, uint8_t scale) {
+void AppendDecimal(__int128 value, uint8_t scale, std::string* out) {
   const bool negative = value < 0;
   // Negate in unsigned arithmetic so that the minimum value is handled.
   unsigned __int128 magnitude =
       negative ? ~static_cast<unsigned __int128>(value) + 1 : static_cast<unsigned __int128>(value);
-  std::string digits;  // least significant first
+  char digits[296];  // least significant first: 39 digits, or scale (<= 255) + 1
+  size_t n = 0;
   do {
-    digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    digits[n++] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
     magnitude /= 10;
   } while (magnitude != 0);
-  while (digits.size() <= scale) digits.push_back('0');  // a digit before the point
-  std::string out;
-  out.reserve(digits.size() + 2);
-  if (negative) out.push_back('-');
-  for (size_t i = digits.size(); i-- > 0;) {
-    out.push_back(digits[i]);
-    if (i == scale && scale != 0) out.push_back('.');
+  while (n <= scale) digits[n++] = '0';  // a digit before the point
+  if (negative) out->push_back('-');
+  for (size_t i = n; i-- > 0;) {
+    out->push_back(digits[i]);
+    if (i == scale && scale != 0) out->push_back('.');
   }
+}
+
+std::string FormatDecimal(__int128 value, uint8_t scale) {
+  std::string out;
+  out.reserve(44);
+  AppendDecimal(value, scale, &out);
   return out;
 }
 

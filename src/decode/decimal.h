@@ -51,5 +51,7 @@ Result<__int128> ParseDecimal(std::string_view text, uint8_t width, uint8_t scal
 
 // The canonical text of a scaled value: FormatDecimal(-5, 2) == "-0.05", FormatDecimal(7, 0) == "7".
 std::string FormatDecimal(__int128 value, uint8_t scale);
+// The same text appended to `out` (no allocation once `out` has the capacity).
+void AppendDecimal(__int128 value, uint8_t scale, std::string* out);
 
 }  // namespace ki

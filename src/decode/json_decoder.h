@@ -1,16 +1,22 @@
 // Converts one Kinesis record payload (a JSON object) plus the record's metadata into one row of
 // a RowBatch shaped by a TableSchema. The conversion rules per ColumnType are defined here, once,
-// for every sink.
+// for every sink; docs/conversion.md shows them as a matrix (target type x JSON input kind).
 //
 // Column mapping:
 //   kByName      top-level key <-> column name, ASCII case-insensitive (an exact-case match wins
 //                when two columns differ only in case); missing key -> NULL; extra keys ignored
-//                (but still validated); duplicate keys: the last one wins.
+//                (but still validated) unless strict_keys; duplicate keys: the last one wins.
 //   kByPosition  the top-level values in document order fill the data columns in table order
 //                (the Exasol Kafka connector's behaviour); fewer values -> remaining NULL; more
 //                values than data columns -> bad record.
+//   column_paths (kByName only) a column mapped to a path ("$.device.id", "/device/id") takes
+//                its value from there and nowhere else; a path that does not exist in a record
+//                (missing key, index past the end, a scalar on the way) -> NULL. Path keys match
+//                exactly (case-sensitive), as JSONPath and JSON Pointer define. A repeated key on
+//                the way: the last occurrence wins, as for top-level keys.
 // Metadata columns (ColumnSpec::metadata != kNone) get the record's metadata and never a payload
-// value; in kByName mode a payload key with a metadata column's name is ignored.
+// value; in kByName mode a payload key with a metadata column's name is ignored (with
+// strict_keys it is an unknown key).
 //
 // Value conversion (JSON null -> NULL for every type):
 //   BOOLEAN                true/false, the strings "true"/"false" (any ASCII case)
@@ -18,22 +24,38 @@
 //                          yes; 1.5 no), range-checked
 //   DECIMAL(p,s)           numbers or numeric strings, exactly from the source text, rounded
 //                          half away from zero to s digits; more than p-s integer digits -> bad
-//   REAL, DOUBLE           numbers or numeric strings (also "NaN", "Infinity")
+//   REAL, DOUBLE           numbers or numeric strings (also "NaN", "Infinity"); beyond the
+//                          type's range -> bad
 //   VARCHAR                strings (unescaped UTF-8); numbers/booleans as their source text;
 //                          objects/arrays as compact JSON; VARCHAR(n) counts code points
 //   JSON                   compact JSON text of any value
 //   DATE                   "YYYY-MM-DD"
 //   TIMESTAMP(TZ)          ISO-8601 "YYYY-MM-DD[T| ]HH:MM[:SS[.fffffffff]][Z|+HH[:MM]|-HH[:MM]]"
-//                          or a bare date; without an offset the time is taken as UTC; stored as
-//                          UTC microseconds (sub-microsecond digits rounded half up)
-//   TIME                   "HH:MM[:SS[.ffffff]]"
-//   UUID                   "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" or 32 hex digits
-//   BLOB, unsupported      only NULL; a value is a bad record "type X is not supported yet"
+//                          or a bare date; without an offset the time is taken as UTC; or an
+//                          epoch number (JSON number or numeric string, fractions allowed) in
+//                          DecoderOptions::epoch_unit; stored as UTC microseconds (finer digits
+//                          rounded half away from zero); the result must lie in years 0000..9999
+//   TIME                   "HH:MM[:SS[.ffffff]]" (and "24:00:00")
+//   UUID                   "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" or 32 hex digits, any case
+//   BLOB                   base64 strings, standard ("+/") or URL-safe ("-_") alphabet (not
+//                          mixed), padding optional but correct when present; the decoded bytes
+//   LIST                   arrays; every element converted by the element type's rules (null
+//                          elements allowed)
+//   STRUCT                 objects; fields by name (ASCII case-insensitive, exact case wins),
+//                          missing -> NULL field, extra keys ignored (validated), the last of
+//                          duplicate keys wins
+//   unsupported            only NULL; a value is a bad record "type X is not supported yet"
+// A LIST/STRUCT cell holds the converted value as canonical JSON text (see below), so that a
+// sink can build its typed value without converting again.
 //
 // Bad records (ErrorKind::kBadRecord): malformed JSON anywhere in the payload, including inside
-// ignored values (invalid UTF-8, bad escapes, unpaired surrogates such as "\ud83d" alone, raw
-// control characters, numbers like 01 or 1.), a top level that is not an object, content after
-// it, nesting deeper than 256 levels inside a value, and every conversion failure above.
+// ignored values (bad escapes, unpaired surrogates such as "\ud83d" alone, raw control
+// characters, numbers like 01 or 1.), bytes that are not UTF-8 ("malformed JSON: record is not
+// valid UTF-8 at byte N (0xC3), in the value of column 's' (VARCHAR)"), a top level that is not
+// an object, content after it, nesting deeper than 256 levels inside a value, an unknown
+// top-level key with strict_keys, and every conversion failure above. Inside a LIST/STRUCT the
+// message names the element: "column 'tags' (INTEGER[]) element [2]: value 1.5 is not an
+// integer".
 //
 // Thread safety: a decoder is used by one thread at a time (it owns a reusable parser and
 // buffers); create one per worker. Steady state Decode() does not allocate except inside the
@@ -42,7 +64,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "decode/row_batch.h"
@@ -61,16 +86,40 @@ struct RecordMetadata {
 
 enum class ColumnMapping { kByName, kByPosition };
 
+// The unit of epoch numbers going into TIMESTAMP/TIMESTAMPTZ columns.
+enum class EpochUnit { kSeconds, kMilliseconds, kMicroseconds };
+
 struct DecoderOptions {
   ColumnMapping mapping = ColumnMapping::kByName;
+  // --map column=path (repeatable): {column name, path}. The column (found like DuckDB finds it:
+  // exact name, else the one ASCII case-insensitive match) takes its value from the path only.
+  // Paths: JSONPath dot notation "$.device.id", "$.a[0].b", "$['key with.dot']", "$[\"k\"]",
+  // or a JSON Pointer "/device/id" (~0 is '~', ~1 is '/'; a numeric token is an array index or
+  // an object key). Create() fails with kInvalidArgument for an unknown or metadata column, a
+  // column mapped twice, a malformed path, a path starting with an index, and with kByPosition.
+  // Overlapping paths ("$.device" and "$.device.id", or a by-name column "device" next to
+  // "$.device.id") are allowed: the value is parsed once more for the deeper columns.
+  // ("= {}" keeps -Wextra quiet about DecoderOptions{mapping}.)
+  std::vector<std::pair<std::string, std::string>> column_paths = {};
+  // A top-level key that no column takes (by name or as the first step of a path) is a bad
+  // record "unknown key 'x'". kByName only (Create fails with kByPosition, which already rejects
+  // extra values).
+  bool strict_keys = false;
+  EpochUnit epoch_unit = EpochUnit::kSeconds;
 };
+
+// Splits a --map argument "column=path" at the first '=' that is followed by '$' or '/'.
+// kInvalidArgument when there is none or the column is empty; the path is checked by Create().
+Result<std::pair<std::string, std::string>> ParseColumnPathArgument(std::string_view argument);
 
 class JsonRecordDecoder {
  public:
-  // Fails with kInvalidArgument when the table has no data columns, a DECIMAL has an impossible
-  // width/scale, or a metadata column has a type its metadata cannot be stored in (shard id and
-  // partition key: VARCHAR; sequence number: VARCHAR, DECIMAL, HUGEINT or another integer type;
-  // arrival time: TIMESTAMP/TIMESTAMPTZ; subsequence number: an integer type or DECIMAL).
+  // Fails with kInvalidArgument when the table has no data columns, a DECIMAL (also inside a
+  // LIST/STRUCT) has an impossible width/scale, a LIST has not exactly one child or a STRUCT
+  // none, a metadata column has a type its metadata cannot be stored in (shard id and partition
+  // key: VARCHAR; sequence number: VARCHAR, DECIMAL, HUGEINT or another integer type; arrival
+  // time: TIMESTAMP/TIMESTAMPTZ; subsequence number: an integer type or DECIMAL), or the options
+  // are unusable (see DecoderOptions).
   static Result<JsonRecordDecoder> Create(const TableSchema& schema,
                                           const DecoderOptions& options = {});
 
@@ -92,5 +141,30 @@ class JsonRecordDecoder {
   explicit JsonRecordDecoder(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// ---- Canonical text of LIST and STRUCT cells ---------------------------------------------------
+// The decoder stores a LIST/STRUCT value as compact JSON text in the cell's string, already
+// converted, so a sink builds its typed value from it without checking anything again:
+//   LIST       [e0,e1,...]            a NULL element is null
+//   STRUCT     {"f0":v0,"f1":v1,...}  every field in schema order under its schema name; null
+//                                     when missing or NULL
+//   BOOLEAN    true / false
+//   TINYINT..UBIGINT, HUGEINT  the integer: -12
+//   DECIMAL(p,s)  FormatDecimal's text, exactly s fraction digits: 1.50, -0.05, 7
+//   REAL, DOUBLE  the shortest text that reads back to the same float/double: 0.1, 1e+300, -0;
+//                 the strings "NaN", "Infinity", "-Infinity" for those values
+//   VARCHAR    the string
+//   JSON       a string holding the compact JSON text
+//   BLOB       a string holding standard base64 with padding
+//   DATE       "YYYY-MM-DD"
+//   TIMESTAMP  "YYYY-MM-DDTHH:MM:SS[.ffffff]"; TIMESTAMPTZ the same with "Z" (always UTC)
+//   TIME       "HH:MM:SS[.ffffff]" ("24:00:00" possible)
+//   UUID       "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower case
+// The parsers the decoder uses for those texts, for sinks reading canonical text (they accept
+// every form the decoder accepts, so also the canonical one):
+bool ParseDateText(std::string_view text, int64_t* days_since_epoch);
+bool ParseTimestampText(std::string_view text, int64_t* micros_since_epoch);
+bool ParseTimeText(std::string_view text, int64_t* micros_since_midnight);
+bool ParseUuidText(std::string_view text, unsigned __int128* big_endian_value);
 
 }  // namespace ki

@@ -31,6 +31,8 @@ enum class ColumnType {
   kUuid,
   kJson,
   kBlob,
+  kList,    // children: one ColumnSpec named "element", the element type
+  kStruct,  // children: the fields in order, names as the database spells them
   kUnsupported,  // a type this version cannot fill; only NULL (or the column left out) is possible
 };
 
@@ -56,7 +58,14 @@ struct ColumnSpec {
   int64_t max_length = -1;    // VARCHAR(n): n; -1 when unbounded or not enforced
   bool not_null = false;
   MetadataColumn metadata = MetadataColumn::kNone;
+  // kList: exactly one child (name "element"); kStruct: one child per field, in order. Children
+  // never have metadata, NOT NULL or a max_length. Empty for every other type.
+  std::vector<ColumnSpec> children;
 };
+
+inline bool IsNestedType(ColumnType type) {
+  return type == ColumnType::kList || type == ColumnType::kStruct;
+}
 
 struct TableSchema {
   std::string schema;  // may be empty (default schema)

@@ -198,7 +198,7 @@ TEST_F(DuckDbSinkDescribe, MapsDuckDbTypesToColumnTypes) {
       {"dt", ColumnType::kDate},        {"ts", ColumnType::kTimestamp},
       {"tstz", ColumnType::kTimestampTz}, {"tm", ColumnType::kTime},
       {"u", ColumnType::kUuid},         {"j", ColumnType::kJson},
-      {"bl", ColumnType::kBlob},        {"arr", ColumnType::kUnsupported},
+      {"bl", ColumnType::kBlob},        {"arr", ColumnType::kList},
       {"iv", ColumnType::kUnsupported},
   };
   ASSERT_EQ(schema->columns.size(), expected.size());

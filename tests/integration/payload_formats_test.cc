@@ -148,6 +148,23 @@ TEST_F(PayloadFormatsTest, RawPayloadsIntoVarcharAndBlob) {
   EXPECT_EQ(Sql(db_, "SELECT body FROM raw_text ORDER BY shard_sequence_number"), "plain text; not json\nsecond \xc3\xa9\n");
 }
 
+TEST_F(PayloadFormatsTest, NestedPathsEpochMillisecondsAndStrictKeys) {
+  Sql(db_, "CREATE TABLE readings(device_id VARCHAR, ts TIMESTAMP, temp DOUBLE, kinesis_shard_id VARCHAR)");
+  std::string b64;
+  for (const char* l : {R"({"device": {"id": "d1", "site": "x"}, "ts": 1700000000123, "temp": 1.5})",
+                        R"({"device": {"id": "d2"}, "ts": 1700000001000, "temp": -2})",
+                        R"({"device": {"id": "d3"}, "ts": 1700000002000, "temp": 3, "zzz": true})"})
+    b64 += Base64Encode(l) + "\n";
+  NodePut("put-raw-b64", b64);
+  auto r = Run({"--map", "device_id=$.device.id", "--epoch-unit", "ms", "--strict-keys", "--on-error", "skip"},
+               "readings");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Field(r, "total_records"), 2);
+  EXPECT_EQ(Field(r, "total_bad_records"), 1);  // the unknown key "zzz"
+  EXPECT_EQ(Sql(db_, "SELECT device_id, strftime(ts, '%Y-%m-%d %H:%M:%S.%g'), temp FROM readings ORDER BY 1"),
+            "d1,2023-11-14 22:13:20.123,1.5\nd2,2023-11-14 22:13:21.000,-2.0\n");
+}
+
 class BadRecordPolicyTest : public PayloadFormatsTest {
  protected:
   void SetUp() override {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -451,11 +452,266 @@ TEST_F(JsonDecoderTest, DatesTimesAndUuids) {
 }
 
 TEST_F(JsonDecoderTest, UnsupportedTypesAcceptOnlyNull) {
-  Use(Table({Column("v", ColumnType::kInteger), Column("b", ColumnType::kBlob, "BLOB"),
-             Column("x", ColumnType::kUnsupported, "GEOMETRY")}));
-  Ok(R"({"v": 1, "b": null, "x": null})");
-  EXPECT_EQ(Bad(R"({"b": "AAAA"})"), "column 'b' (BLOB): type BLOB is not supported yet");
+  Use(Table({Column("v", ColumnType::kInteger), Column("x", ColumnType::kUnsupported, "GEOMETRY")}));
+  Ok(R"({"v": 1, "x": null})");
   EXPECT_EQ(Bad(R"({"x": 1})"), "column 'x' (GEOMETRY): type GEOMETRY is not supported yet");
+  EXPECT_EQ(Bad(R"({"x": {"a": [1]}})"),
+            "column 'x' (GEOMETRY): type GEOMETRY is not supported yet");
+}
+
+TEST_F(JsonDecoderTest, BlobsFromBase64) {
+  Use(Table({Column("b", ColumnType::kBlob, "BLOB")}));
+  EXPECT_EQ(Str(Ok(R"({"b": "AP9hYg=="})"), 0), std::string("\x00\xff" "ab", 4));
+  EXPECT_EQ(Str(Ok(R"({"b": "AP9hYg"})"), 0), std::string("\x00\xff" "ab", 4));
+  EXPECT_EQ(Str(Ok(R"({"b": "-_8"})"), 0), "\xfb\xff");  // URL-safe alphabet
+  EXPECT_EQ(Str(Ok(R"({"b": ""})"), 0), "");
+  EXPECT_TRUE(batch_.IsNull(Ok(R"({"b": null})"), 0));
+  EXPECT_EQ(Bad(R"({"b": "AP9h Yg=="})"), "column 'b' (BLOB): 'AP9h Yg==' is not base64");
+  Bad(R"({"b": "+_8="})");   // mixed alphabets
+  Bad(R"({"b": "AP9hYg="})");  // wrong padding
+  EXPECT_EQ(Bad(R"({"b": 1})"), "column 'b' (BLOB): cannot store a number");
+}
+
+TEST_F(JsonDecoderTest, InvalidUtf8NamesTheColumnOrKey) {
+  Use(Table({Column("s", ColumnType::kVarchar), Column("t", ColumnType::kVarchar)}));
+  EXPECT_EQ(Bad("{\"t\": \"ok\", \"s\": \"caf\xE9\"}"),
+            "malformed JSON: record is not valid UTF-8 at byte 21 (0xE9), in the value of column 's' "
+            "(VARCHAR)");
+  EXPECT_EQ(Bad("{\"other\": [\"\xFF\"]}"),
+            "malformed JSON: record is not valid UTF-8 at byte 12 (0xFF), in the value of key 'other'");
+  EXPECT_EQ(Bad("{\"k\xC0\xAF\": 1}"), "malformed JSON: record is not valid UTF-8 at byte 3 (0xC0)");
+  EXPECT_EQ(Bad("{\"s\": \"\xF4\x90\x80\x80\"}"),  // above U+10FFFF
+            "malformed JSON: record is not valid UTF-8 at byte 7 (0xF4), in the value of column 's' "
+            "(VARCHAR)");
+}
+
+TEST_F(JsonDecoderTest, EpochNumbersIntoTimestamps) {
+  ColumnSpec ts = Column("ts", ColumnType::kTimestamp);
+  ColumnSpec tz = Column("tz", ColumnType::kTimestampTz);
+  for (auto [unit, text, micros] :
+       {std::tuple{EpochUnit::kSeconds, "1700000000.123456", int64_t{1'700'000'000'123'456}},
+        std::tuple{EpochUnit::kMilliseconds, "1700000000123", int64_t{1'700'000'000'123'000}},
+        std::tuple{EpochUnit::kMicroseconds, "1700000000123456", int64_t{1'700'000'000'123'456}}}) {
+    DecoderOptions options;
+    options.epoch_unit = unit;
+    auto decoder = JsonRecordDecoder::Create(Table({ts, tz}), options);
+    ASSERT_TRUE(decoder.ok()) << decoder.status().message();
+    RowBatch batch(2);
+    const std::string payload =
+        std::string("{\"ts\": ") + text + ", \"tz\": \"" + text + "\"}";
+    ASSERT_TRUE(decoder->Decode(payload, kMeta, batch).ok()) << payload;
+    EXPECT_EQ(batch.Get(0, 0).i64, micros) << text;
+    EXPECT_EQ(batch.Get(0, 1).i64, micros) << text;
+    // ISO text is still ISO text, whatever the unit.
+    ASSERT_TRUE(decoder->Decode(R"({"ts": "2023-11-14T22:13:20Z"})", kMeta, batch).ok());
+    EXPECT_EQ(batch.Get(1, 0).i64, 1'700'000'000'000'000);
+  }
+  Use(Table({ts}));
+  EXPECT_EQ(Bad(R"({"ts": 1700000000000})"),
+            "column 'ts' (TIMESTAMP): epoch value 1700000000000 (seconds) is out of range "
+            "(years 0000..9999)");
+  EXPECT_EQ(Bad(R"({"ts": "17e"})"),
+            "column 'ts' (TIMESTAMP): '17e' is not an ISO-8601 timestamp or an epoch number");
+}
+
+TEST_F(JsonDecoderTest, ListAndStructCellsHoldCanonicalText) {
+  ColumnSpec tags = Column("tags", ColumnType::kList, "VARCHAR[]");
+  tags.children = {Column("element", ColumnType::kVarchar)};
+  ColumnSpec point = Column("point", ColumnType::kStruct, "STRUCT(x DOUBLE, \"Y\" DECIMAL(4,1))");
+  point.children = {Column("x", ColumnType::kDouble), DecimalColumn("Y", 4, 1)};
+  ColumnSpec points = Column("points", ColumnType::kList);  // type_name derived for messages
+  points.children = {point};
+  points.children[0].name = "element";
+  points.children[0].type_name = "";
+  Use(Table({tags, point, points}));
+  size_t row = Ok(R"({"tags": ["a", 2, null], "point": {"y": 0.25, "X": 1e1},
+                      "points": [{"x": -1}, null]})");
+  EXPECT_EQ(Str(row, 0), R"(["a","2",null])");
+  EXPECT_EQ(Str(row, 1), R"({"x":10,"Y":0.3})");
+  EXPECT_EQ(Str(row, 2), R"([{"x":-1,"Y":null},null])");
+  EXPECT_EQ(Bad(R"({"points": [{}, {"Y": 1000}]})"),
+            "column 'points' (STRUCT(x DOUBLE, Y DECIMAL(4,1))[]) element [1].Y: value 1000 does "
+            "not fit DECIMAL(4,1)");
+  // After a bad element the next record starts clean (no element path or root left over).
+  EXPECT_EQ(Bad(R"({"tags": "x"})"), "column 'tags' (VARCHAR[]): cannot store a string");
+  EXPECT_EQ(Bad(R"({"tags": [], "point": 1, "points": []})"),
+            "column 'point' (STRUCT(x DOUBLE, \"Y\" DECIMAL(4,1))): cannot store a number");
+}
+
+ColumnSpec ListOf(std::string name, ColumnSpec element) {
+  ColumnSpec c = Column(std::move(name), ColumnType::kList);
+  element.name = "element";
+  c.children = {std::move(element)};
+  return c;
+}
+
+TEST(JsonDecoderCreateTest, RejectsMalformedNestedTypes) {
+  ColumnSpec no_child = Column("l", ColumnType::kList);
+  EXPECT_EQ(JsonRecordDecoder::Create(Table({no_child})).status().kind(),
+            ErrorKind::kInvalidArgument);
+  ColumnSpec empty_struct = Column("s", ColumnType::kStruct);
+  EXPECT_EQ(JsonRecordDecoder::Create(Table({empty_struct})).status().kind(),
+            ErrorKind::kInvalidArgument);
+  EXPECT_EQ(JsonRecordDecoder::Create(Table({ListOf("l", DecimalColumn("e", 40, 0))})).status().kind(),
+            ErrorKind::kInvalidArgument);
+}
+
+// ---- --map paths and --strict-keys -------------------------------------------------------------
+
+class JsonDecoderPathTest : public JsonDecoderTest {
+ protected:
+  void UsePaths(const TableSchema& schema,
+                std::vector<std::pair<std::string, std::string>> paths, bool strict = false) {
+    DecoderOptions options;
+    options.column_paths = std::move(paths);
+    options.strict_keys = strict;
+    auto decoder = JsonRecordDecoder::Create(schema, options);
+    ASSERT_TRUE(decoder.ok()) << decoder.status().message();
+    decoder_.emplace(std::move(decoder).value());
+    batch_.Reset(schema.columns.size());
+  }
+  static Status CreateError(const TableSchema& schema,
+                            std::vector<std::pair<std::string, std::string>> paths,
+                            ColumnMapping mapping = ColumnMapping::kByName) {
+    DecoderOptions options;
+    options.mapping = mapping;
+    options.column_paths = std::move(paths);
+    auto decoder = JsonRecordDecoder::Create(schema, options);
+    return decoder.ok() ? Status::Ok() : decoder.status();
+  }
+};
+
+TEST_F(JsonDecoderPathTest, PathsTakeNestedValues) {
+  UsePaths(Table({Column("device_id", ColumnType::kBigInt), Column("second", ColumnType::kVarchar),
+                  Column("dotted", ColumnType::kInteger), Column("ptr", ColumnType::kInteger),
+                  Column("slash", ColumnType::kInteger), Column("status", ColumnType::kVarchar)}),
+           {{"device_id", "$.device.id"},
+            {"second", "$.items[1].name"},
+            {"dotted", "$['key with.dot']"},
+            {"ptr", "/device/meta/0"},
+            {"slash", "/a~1b/~0c"}});
+  size_t row = Ok(R"({"device": {"id": 42, "meta": [7, 8], "other": {"x": 1}},
+                      "items": [{"name": "zero"}, {"name": "one", "more": 1}],
+                      "key with.dot": 3, "a/b": {"~c": 9}, "status": "ok",
+                      "device_id": 999, "ignored": [1]})");
+  EXPECT_EQ(I64(row, 0), 42);  // the top-level key "device_id" is not used: the column is mapped
+  EXPECT_EQ(Str(row, 1), "one");
+  EXPECT_EQ(I64(row, 2), 3);
+  EXPECT_EQ(I64(row, 3), 7);
+  EXPECT_EQ(I64(row, 4), 9);
+  EXPECT_EQ(Str(row, 5), "ok");  // by name, as before
+
+  // Missing on the way, an index past the end, a scalar where an object was expected: NULL.
+  row = Ok(R"({"device": 5, "items": [{"name": "only"}], "a/b": {"~c": null}})");
+  for (size_t col = 0; col < 5; ++col) EXPECT_TRUE(batch_.IsNull(row, col)) << col;
+  // "/device/meta/0" also matches an object key "0".
+  row = Ok(R"({"device": {"meta": {"0": 5}}})");
+  EXPECT_EQ(I64(row, 3), 5);
+  // Path keys are case-sensitive.
+  row = Ok(R"({"Device": {"id": 1}})");
+  EXPECT_TRUE(batch_.IsNull(row, 0));
+  // A repeated key: the last occurrence wins, also for what it does not contain.
+  row = Ok(R"({"device": {"id": 1, "meta": [2]}, "device": {"id": 3}})");
+  EXPECT_EQ(I64(row, 0), 3);
+  EXPECT_TRUE(batch_.IsNull(row, 3));
+  // Conversion errors name the column; malformed JSON under a path is malformed JSON.
+  EXPECT_EQ(Bad(R"({"device": {"id": "x"}})"), "column 'device_id' (BIGINT): 'x' is not a number");
+  EXPECT_EQ(Bad(R"({"device": {"other": [1 2], "id": 1}})").rfind("malformed JSON", 0), 0u);
+  EXPECT_EQ(Bad(R"({"items": [tru, {"name": "x"}]})").rfind("malformed JSON", 0), 0u);
+}
+
+TEST_F(JsonDecoderPathTest, OverlappingPathsAndByNameColumns) {
+  // "device" by name (JSON text of the whole object) next to paths into it, and a path that is
+  // the prefix of another.
+  UsePaths(Table({Column("device", ColumnType::kJson), Column("device_id", ColumnType::kInteger),
+                  Column("meta", ColumnType::kVarchar), Column("meta_x", ColumnType::kInteger),
+                  Column("name", ColumnType::kVarchar)}),
+           {{"device_id", "$.device.id"}, {"meta", "$.device.meta"}, {"meta_x", "$.device.meta.x"},
+            {"name", "$.device.name"}});
+  size_t row = Ok(R"({"device": {"id": 7, "meta": {"x": 1, "y": [2]}, "name": "n"}})");
+  EXPECT_EQ(Str(row, 0), R"({"id":7,"meta":{"x":1,"y":[2]},"name":"n"})");
+  EXPECT_EQ(I64(row, 1), 7);
+  EXPECT_EQ(Str(row, 2), R"({"x":1,"y":[2]})");
+  EXPECT_EQ(I64(row, 3), 1);
+  EXPECT_EQ(Str(row, 4), "n");
+  row = Ok(R"({"device": "flat"})");
+  EXPECT_EQ(Str(row, 0), R"("flat")");
+  EXPECT_TRUE(batch_.IsNull(row, 1));
+  EXPECT_TRUE(batch_.IsNull(row, 2));
+  row = Ok(R"({"DEVICE": {"id": 7}})");  // by name is case-insensitive, paths are not
+  EXPECT_EQ(Str(row, 0), R"({"id":7})");
+  EXPECT_TRUE(batch_.IsNull(row, 1));
+  EXPECT_EQ(Bad(R"({"device": {"id": 1.5}})"), "column 'device_id' (INTEGER): value 1.5 is not an integer");
+  EXPECT_EQ(Bad(R"({"device": {"meta": {"x": [1 2]}}})").rfind("malformed JSON", 0), 0u);
+  // The second reading of a shared value finds what the first did not look at.
+  EXPECT_EQ(Bad(R"({"device": {"id": 01}})"), "malformed JSON: invalid number '01'");
+  Bad(R"({"device": {"name": "x", "id": 1, "z": tru}})");
+}
+
+TEST_F(JsonDecoderPathTest, CreateRejectsUnusableMappings) {
+  const TableSchema table = Table({Column("a", ColumnType::kInteger), Column("b", ColumnType::kInteger),
+                                   Column("kinesis_shard_id", ColumnType::kVarchar)});
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> paths;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{{"nope", "$.x"}}, "table 't' has no column 'nope'"},
+      {{{"a", "x.y"}}, "malformed path: expected a JSONPath starting with '$'"},
+      {{{"a", "$..x"}}, "recursive descent"},
+      {{{"a", "$.*"}}, "wildcards are not supported"},
+      {{{"a", "$.x["}}, "malformed path"},
+      {{{"a", "$.x[01]"}}, "malformed path"},
+      {{{"a", "$.x[-1]"}}, "malformed path"},
+      {{{"a", "$['x"}}, "unterminated quoted name"},
+      {{{"a", "$"}}, "selects the whole record"},
+      {{{"a", "$[0]"}}, "must start with a key"},
+      {{{"a", "/x/~2"}}, "'~' must be followed by 0 or 1"},
+      {{{"kinesis_shard_id", "$.x"}}, "is filled from the record's metadata"},
+      {{{"a", "$.x"}, {"a", "$.y"}}, "column 'a' is mapped twice"},
+      {{{"a", "$.x"}, {"b", "$.x"}}, "column 'a' already takes the value at this path"},
+      {{{"a", "$.x[0]"}, {"b", "/x/0/y"}}, "with a different step"},
+  };
+  for (const Case& c : cases) {
+    const Status s = CreateError(table, c.paths);
+    EXPECT_EQ(s.kind(), ErrorKind::kInvalidArgument) << c.message;
+    EXPECT_NE(s.message().find(c.message), std::string::npos) << s.message();
+  }
+  EXPECT_EQ(CreateError(table, {{"A", "$.x"}}).kind(), ErrorKind::kOk);  // case-insensitive name
+  EXPECT_EQ(CreateError(table, {{"a", "$.x"}}, ColumnMapping::kByPosition).kind(),
+            ErrorKind::kInvalidArgument);
+}
+
+TEST(ParseColumnPathArgumentTest, SplitsAtTheEqualsBeforeThePath) {
+  auto m = ParseColumnPathArgument("device_id=$.device.id");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->first, "device_id");
+  EXPECT_EQ(m->second, "$.device.id");
+  m = ParseColumnPathArgument("a=b=/x/y=z");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->first, "a=b");
+  EXPECT_EQ(m->second, "/x/y=z");
+  EXPECT_EQ(ParseColumnPathArgument("device_id").status().kind(), ErrorKind::kInvalidArgument);
+  EXPECT_EQ(ParseColumnPathArgument("=$.x").status().kind(), ErrorKind::kInvalidArgument);
+  EXPECT_EQ(ParseColumnPathArgument("a=device.id").status().kind(), ErrorKind::kInvalidArgument);
+}
+
+TEST_F(JsonDecoderPathTest, StrictKeys) {
+  UsePaths(Table({Column("a", ColumnType::kInteger), Column("id", ColumnType::kInteger),
+                  Column("kinesis_shard_id", ColumnType::kVarchar)}),
+           {{"id", "$.device.id"}}, /*strict=*/true);
+  size_t row = Ok(R"({"A": 1, "device": {"id": 2, "extra": true}})");  // deeper keys are free
+  EXPECT_EQ(I64(row, 0), 1);
+  EXPECT_EQ(I64(row, 1), 2);
+  EXPECT_EQ(Bad(R"({"a": 1, "b": 2})"), "unknown key 'b'");
+  EXPECT_EQ(Bad(R"({"id": 1})"), "unknown key 'id'");  // mapped: not taken by name
+  EXPECT_EQ(Bad(R"({"kinesis_shard_id": "x"})"), "unknown key 'kinesis_shard_id'");
+
+  DecoderOptions by_position;
+  by_position.mapping = ColumnMapping::kByPosition;
+  by_position.strict_keys = true;
+  EXPECT_EQ(JsonRecordDecoder::Create(SensorTable(), by_position).status().kind(),
+            ErrorKind::kInvalidArgument);
 }
 
 TEST_F(JsonDecoderTest, LargePayloadsGrowTheBuffer) {
