@@ -4,6 +4,7 @@
 # per million records, next to two yardsticks on the same machine and rows:
 #   - DuckDB's own read_json loading the same NDJSON from a local file,
 #   - a Node script reading the stream with the AWS SDK (no database at all).
+#   - the same import into PostgreSQL (a throw-away server on loopback; its own CPU not counted).
 # Usage: bench/import_bench.sh [N=200000] [SHARDS=4]
 set -euo pipefail
 n="${1:-200000}"
@@ -17,13 +18,15 @@ ki="$build/kinesis-import"
 
 export KI_ROOT="$root"
 source "$root/scripts/lib/services.sh"
-trap stop_services EXIT
+source "$root/scripts/lib/postgres.sh"
+trap 'stop_postgres; stop_services' EXIT
 start_kinesalite
+start_postgres
 export AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
 aws=(--endpoint-url "$KI_KINESALITE_ENDPOINT" --region us-east-1)
 
 work="$(mktemp -d /tmp/kinesis-import-bench.XXXXXX)"
-trap 'stop_services; rm -rf "$work"' EXIT
+trap 'stop_postgres; stop_services; rm -rf "$work"' EXIT
 node -e "
 const n=$n, s=['OK','WARN','ERROR'];
 const out=[];
@@ -68,8 +71,13 @@ measure "kinesis-import run (kinesalite)" "$ki" run --stream bench --table kines
   --max-records-per-run "$n" "${aws[@]}"
 got=$("$ki" sql --csv --db "$work/import.duckdb" "SELECT count(*) FROM kinesis_table" | tail -1)
 [ "$got" = "$n" ] || { echo "bench: imported $got of $n records" >&2; exit 1; }
+psql -q "$KI_POSTGRES_URL" -c "$table" >/dev/null
+measure "kinesis-import run -> PostgreSQL" "$ki" run --stream bench --table kinesis_table --db "$KI_POSTGRES_URL" \
+  --max-records-per-run "$n" "${aws[@]}"
+got=$(psql -At "$KI_POSTGRES_URL" -c "SELECT count(*) FROM kinesis_table")
+[ "$got" = "$n" ] || { echo "bench: imported $got of $n records into PostgreSQL" >&2; exit 1; }
 measure "DuckDB read_json (local file)" "$ki" sql --db "$work/yardstick.duckdb" \
   "INSERT INTO kinesis_table SELECT sensorId, currentTemperature, status, 'shardId-000000000000', '0' FROM read_json('$work/records.ndjson', columns={sensorId: 'DECIMAL(18,0)', currentTemperature: 'DECIMAL(18,0)', status: 'VARCHAR'})"
 measure "Node AWS SDK read (no database)" node "$root/tests/node/sdk_client.js" read-all \
   --endpoint "$KI_KINESALITE_ENDPOINT" --stream bench
-echo "note: the emulator's own CPU is not counted for kinesis-import or the SDK; wall time includes waiting for it." >&2
+echo "note: the emulator's and PostgreSQL's own CPU is not counted; wall time includes waiting for them." >&2
