@@ -73,7 +73,7 @@ void RunDecoder(benchmark::State& state, const std::vector<std::string>& records
   const TableSchema schema = SensorTable();
   RowBatch batch(schema.columns.size());
   RecordMetadata meta{"shardId-000000000000",
-                      "49590338271490256608559692538361571095921575989136588898", -1, "pk", 0};
+                      "49590338271490256608559692538361571095921575989136588898", -1, "pk", 0, {}};
   for (auto _ : state) {
     batch.Clear();  // one GetRecords response worth of rows per iteration
     for (const std::string& record : records) {

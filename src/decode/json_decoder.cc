@@ -757,6 +757,7 @@ bool MetadataTypeAllowed(MetadataColumn m, ColumnType t) {
   switch (m) {
     case MetadataColumn::kShardId:
     case MetadataColumn::kPartitionKey:
+    case MetadataColumn::kExplicitHashKey:
       return t == ColumnType::kVarchar;
     case MetadataColumn::kSequenceNumber:
       return t == ColumnType::kVarchar || t == ColumnType::kDecimal || IsIntegerType(t);
@@ -1889,6 +1890,11 @@ Status JsonRecordDecoder::Impl::FillMetadata(const RecordMetadata& meta, size_t 
         break;
       case MetadataColumn::kPartitionKey:
         KI_RETURN_IF_ERROR(StoreString(c, meta.partition_key, target));
+        break;
+      case MetadataColumn::kExplicitHashKey:
+        if (!meta.explicit_hash_key.empty()) {
+          KI_RETURN_IF_ERROR(StoreString(c, meta.explicit_hash_key, target));
+        }
         break;
       case MetadataColumn::kSequenceNumber:
         if (c.type == ColumnType::kVarchar) {

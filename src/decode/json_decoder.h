@@ -82,6 +82,7 @@ struct RecordMetadata {
   int64_t subsequence_number = -1;  // -1: not from an aggregated record -> NULL
   std::string_view partition_key;
   int64_t arrival_time_us = 0;  // ApproximateArrivalTimestamp, microseconds since the epoch
+  std::string_view explicit_hash_key;  // of a KPL user record; empty -> NULL
 };
 
 enum class ColumnMapping { kByName, kByPosition };

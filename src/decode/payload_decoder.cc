@@ -92,7 +92,7 @@ class PayloadDecoder::Impl {
   Status InitRaw(const TableSchema& schema);
   // One user record of kJson/kRaw, or one aggregate entry of kNdjson.
   Status DecodeUserRecord(Call& call, int64_t subsequence, std::string_view partition_key,
-                          std::string_view data);
+                          std::string_view data, std::string_view explicit_hash_key = {});
   // A plain (not aggregated) record in kNdjson: one user record per line.
   Status DecodeNdjsonRecord(Call& call);
   Status DecodeNdjsonEntry(std::string_view payload, const RecordMetadata& meta, RowBatch& batch,
@@ -107,13 +107,15 @@ class PayloadDecoder::Impl {
   Status Bad(Call& call, int64_t subsequence, std::string_view partition_key,
              std::string_view payload, const Status& error);
   static RecordMetadata Metadata(const Call& call, int64_t subsequence,
-                                 std::string_view partition_key) {
+                                 std::string_view partition_key,
+                                 std::string_view explicit_hash_key = {}) {
     RecordMetadata meta;
     meta.shard_id = call.record.shard_id;
     meta.sequence_number = call.record.sequence_number;
     meta.subsequence_number = subsequence;
     meta.partition_key = partition_key;
     meta.arrival_time_us = call.record.arrival_time_us;
+    meta.explicit_hash_key = explicit_hash_key;
     return meta;
   }
 
@@ -164,6 +166,7 @@ Status PayloadDecoder::Impl::InitRaw(const TableSchema& schema) {
       case MetadataColumn::kShardId:
       case MetadataColumn::kSequenceNumber:
       case MetadataColumn::kPartitionKey:
+      case MetadataColumn::kExplicitHashKey:
         allowed = c.type == ColumnType::kVarchar;
         expected = "VARCHAR";
         break;
@@ -245,7 +248,8 @@ Result<DecodeOutcome> PayloadDecoder::Impl::Decode(
           return call.outcome;
         }
         KI_RETURN_IF_ERROR(
-            DecodeUserRecord(call, u.subsequence_number, u.partition_key, u.data));
+            DecodeUserRecord(call, u.subsequence_number, u.partition_key, u.data,
+                             u.explicit_hash_key));
         last_consumed = u.subsequence_number;
       }
       return call.outcome;
@@ -264,12 +268,13 @@ Status PayloadDecoder::Impl::MaybeInflate(std::string_view data, std::string_vie
 
 Status PayloadDecoder::Impl::DecodeUserRecord(Call& call, int64_t subsequence,
                                               std::string_view partition_key,
-                                              std::string_view data) {
+                                              std::string_view data,
+                                              std::string_view explicit_hash_key) {
   std::string_view payload;
   if (Status s = MaybeInflate(data, &payload); !s.ok()) {
     return Bad(call, subsequence, partition_key, data, s);
   }
-  const RecordMetadata meta = Metadata(call, subsequence, partition_key);
+  const RecordMetadata meta = Metadata(call, subsequence, partition_key, explicit_hash_key);
   Status status;
   int64_t rows = 1;
   switch (options_.format) {
@@ -378,6 +383,10 @@ Status PayloadDecoder::Impl::FillRawMetadata(const RecordMetadata& meta, size_t 
       case MetadataColumn::kShardId: text = meta.shard_id; break;
       case MetadataColumn::kSequenceNumber: text = meta.sequence_number; break;
       case MetadataColumn::kPartitionKey: text = meta.partition_key; break;
+      case MetadataColumn::kExplicitHashKey:
+        if (meta.explicit_hash_key.empty()) continue;  // the cell stays NULL
+        text = meta.explicit_hash_key;
+        break;
       case MetadataColumn::kArrivalTime:
         batch.Set(row, c.index).i64 = meta.arrival_time_us;
         continue;

@@ -13,6 +13,7 @@ MetadataColumn MetadataColumnFromName(const std::string& column_name) {
   if (n == "kinesis_partition_key") return MetadataColumn::kPartitionKey;
   if (n == "kinesis_arrival_time") return MetadataColumn::kArrivalTime;
   if (n == "kinesis_subsequence_number") return MetadataColumn::kSubsequenceNumber;
+  if (n == "kinesis_explicit_hash_key") return MetadataColumn::kExplicitHashKey;
   return MetadataColumn::kNone;
 }
 

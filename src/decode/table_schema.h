@@ -45,6 +45,7 @@ enum class MetadataColumn {
   kPartitionKey,       // kinesis_partition_key
   kArrivalTime,        // kinesis_arrival_time
   kSubsequenceNumber,  // kinesis_subsequence_number
+  kExplicitHashKey,    // kinesis_explicit_hash_key (KPL user records that carry one; else NULL)
 };
 
 MetadataColumn MetadataColumnFromName(const std::string& column_name);

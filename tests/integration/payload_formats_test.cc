@@ -20,7 +20,8 @@ std::string Sql(const std::string& db, const std::string& sql) {
 
 constexpr char kEventsTable[] =
     "CREATE TABLE events(a BIGINT, name VARCHAR, amount DECIMAL(9,2), kinesis_shard_id VARCHAR, "
-    "shard_sequence_number VARCHAR, kinesis_subsequence_number BIGINT, kinesis_partition_key VARCHAR)";
+    "shard_sequence_number VARCHAR, kinesis_subsequence_number BIGINT, kinesis_partition_key VARCHAR, "
+    "kinesis_explicit_hash_key VARCHAR)";
 
 std::string Events(int from, int to) {
   std::string out;
@@ -90,6 +91,11 @@ TEST_F(PayloadFormatsTest, KplAggregatesImportExactlyTheUserRecords) {
   EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events WHERE a <= 100 AND kinesis_subsequence_number <> a - 1"), "0\n");
   EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events WHERE a > 100 AND kinesis_subsequence_number <> (a - 101) % 7"), "0\n");
   EXPECT_EQ(Sql(db_, "SELECT count(DISTINCT shard_sequence_number) FROM events"), "4\n");  // 1 + 3 aggregates
+  // Every 4th user record was given an explicit hash key (its index times 1000003); it is kept.
+  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events WHERE a <= 100 AND kinesis_explicit_hash_key IS DISTINCT FROM "
+                     "CASE WHEN (a - 1) % 4 = 0 THEN ((a - 1) * 1000003)::VARCHAR END"),
+            "0\n");
+  EXPECT_EQ(Sql(db_, "SELECT count(kinesis_explicit_hash_key) FROM events"), "31\n");
   // The bad-MD5 aggregate went to the rejects table whole, as received.
   EXPECT_EQ(Sql(db_, "SELECT count(*), min(subsequence_number IS NULL)::INT, min(octet_length(payload) > 20)::INT FROM events_rejects"),
             "1,1,1\n");

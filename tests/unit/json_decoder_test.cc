@@ -49,7 +49,7 @@ TableSchema SensorTable() {
 }
 
 const RecordMetadata kMeta{"shardId-000000000001", "49590338271490256608559692538361571095921575989136588898",
-                           -1, "pk-1", 1'700'000'000'123'456};
+                           -1, "pk-1", 1'700'000'000'123'456, {}};
 
 // Decodes one record into a fresh batch; the fixture keeps the decoder and the batch.
 class JsonDecoderTest : public ::testing::Test {
