@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "decode/json_decoder.h"
 #include "sink/postgres/connection_string.h"
 #include "sink/postgres/postgres_sink.h"
 #include "sink/postgres/postgres_sql.h"
@@ -254,7 +255,7 @@ TEST_F(PostgresSinkDescribe, MapsPostgresTypesToColumnTypes) {
       {"ts", ColumnType::kTimestamp},  {"tstz", ColumnType::kTimestampTz},
       {"tm", ColumnType::kTime},       {"u", ColumnType::kUuid},
       {"j", ColumnType::kJson},        {"jb", ColumnType::kJson},
-      {"bl", ColumnType::kBlob},       {"arr", ColumnType::kUnsupported},
+      {"bl", ColumnType::kBlob},       {"arr", ColumnType::kList},
       {"iv", ColumnType::kUnsupported}, {"ttz", ColumnType::kUnsupported},
       {"Kinesis_Shard_Id", ColumnType::kVarchar}, {"shard_sequence_number", ColumnType::kDecimal},
   };
@@ -438,6 +439,147 @@ TEST_F(PostgresSinkAppend, BinaryEncodingOfNumericJsonbAndChar) {
             "10000,12345.6789,-1.00000,0.0000000000000001,"
             "9999999999999999999999999999999999.99,1.5,[x],3\n"
             "-123456789012345678,-0.5000,1000000.00000,12.3456789012345678,1.00,null,[],3\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-dimensional arrays of scalars: DescribeTable's LIST mapping, the decoder's canonical text
+// encoded as PostgreSQL's binary arrays, read back as PostgreSQL's text form.
+
+using PostgresSinkArrays = PostgresSinkTest;
+
+// Decodes `records` (JSON objects) for `schema`, appends them in one batch and commits.
+Status AppendRecords(PostgresSink& sink, const TableSchema& schema,
+                     const std::vector<std::string>& records) {
+  auto decoder = JsonRecordDecoder::Create(schema);
+  if (!decoder.ok()) return decoder.status();
+  RowBatch batch(schema.columns.size());
+  for (const std::string& record : records) {
+    Status st = decoder->Decode(record, RecordMetadata{}, batch);
+    if (!st.ok()) return st;
+  }
+  KI_RETURN_IF_ERROR(sink.Begin(schema));
+  Status st = sink.Append(batch);
+  if (!st.ok()) {
+    sink.Rollback();
+    return st;
+  }
+  return sink.Commit();
+}
+
+TEST_F(PostgresSinkArrays, DescribeMapsOneDimensionalScalarArraysToLists) {
+  Exec(R"(CREATE TABLE t (a int4[], t text[], n numeric(10,2)[], b bool[], ts timestamptz[],
+      i2 int2[], i8 int8[], f4 float4[], f8 float8[], v varchar(3)[], d date[], tsn timestamp[],
+      u uuid[], nu numeric[], m int4[][], iv interval[], j json[], c char(2)[], tm time[]))");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok()) << schema.status().message();
+  const std::vector<std::pair<std::string, ColumnType>> lists = {
+      {"a", ColumnType::kInteger},     {"t", ColumnType::kVarchar},  {"n", ColumnType::kDecimal},
+      {"b", ColumnType::kBoolean},     {"ts", ColumnType::kTimestampTz},
+      {"i2", ColumnType::kSmallInt},   {"i8", ColumnType::kBigInt},  {"f4", ColumnType::kReal},
+      {"f8", ColumnType::kDouble},     {"v", ColumnType::kVarchar},  {"d", ColumnType::kDate},
+      {"tsn", ColumnType::kTimestamp}, {"u", ColumnType::kUuid},     {"nu", ColumnType::kDecimal},
+  };
+  ASSERT_EQ(schema->columns.size(), lists.size() + 5);
+  for (size_t i = 0; i < lists.size(); ++i) {
+    const ColumnSpec& c = schema->columns[i];
+    EXPECT_EQ(c.name, lists[i].first);
+    EXPECT_EQ(c.type, ColumnType::kList) << c.name;
+    ASSERT_EQ(c.children.size(), 1u) << c.name;
+    EXPECT_EQ(c.children[0].name, "element");
+    EXPECT_EQ(c.children[0].type, lists[i].second) << c.name;
+  }
+  const auto& c = schema->columns;
+  EXPECT_EQ(c[0].type_name, "integer[]");
+  EXPECT_EQ(c[0].children[0].type_name, "integer");
+  EXPECT_EQ(c[2].type_name, "numeric(10,2)[]");
+  EXPECT_EQ(c[2].children[0].type_name, "numeric(10,2)");
+  EXPECT_EQ(c[2].children[0].decimal_width, 10);
+  EXPECT_EQ(c[2].children[0].decimal_scale, 2);
+  EXPECT_EQ(c[13].children[0].decimal_width, 38);  // unconstrained numeric, as for scalars
+  EXPECT_EQ(c[13].children[0].decimal_scale, 16);
+  EXPECT_EQ(c[9].children[0].max_length, -1);  // children carry none; Append checks it
+  for (size_t i = lists.size(); i < c.size(); ++i) {
+    EXPECT_EQ(c[i].type, ColumnType::kUnsupported) << c[i].name;
+    EXPECT_TRUE(c[i].children.empty()) << c[i].name;
+  }
+}
+
+TEST_F(PostgresSinkArrays, RoundTripThroughTheDecoder) {
+  Exec("CREATE TABLE t (id int4, a int4[], t text[], n numeric(10,2)[], b bool[], "
+       "ts timestamptz[])");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok()) << schema.status().message();
+  Status st = AppendRecords(
+      *sink, *schema,
+      {R"({"id":1,"a":[1,2,null],"t":["x","y"],"n":[1.5,-0.05,null,12345678.99],)"
+       R"("b":[true,false,null],"ts":["2024-01-02T03:04:05.123456Z",null]})",
+       R"({"id":2,"a":[],"t":[],"n":[],"b":[],"ts":[]})",
+       R"({"id":3})",
+       R"({"id":4,"a":null,"t":["with \"quote\"","\u00fcn\u00ef","",null,"a,b {c}"],)"
+       R"("n":[0,100,"-7.125"],"b":[null],"ts":["1999-12-31T23:59:59Z",1700000000]})"});
+  ASSERT_TRUE(st.ok()) << st.message();
+  const std::string utc = conninfo_ + "%20-cTimeZone%3DUTC";
+  EXPECT_EQ(Sql(utc, "SELECT id, a, t, n, b, ts FROM t ORDER BY id"),
+            "1,{1,2,NULL},{x,y},{1.50,-0.05,NULL,12345678.99},{t,f,NULL},"
+            "{\"2024-01-02 03:04:05.123456+00\",NULL}\n"
+            "2,{},{},{},{},{}\n"
+            "3,NULL,NULL,NULL,NULL,NULL\n"
+            "4,NULL,{\"with \\\"quote\\\"\",ünï,\"\",NULL,\"a,b {c}\"},{0.00,100.00,-7.13},{NULL},"
+            "{\"1999-12-31 23:59:59+00\",\"2023-11-14 22:13:20+00\"}\n");
+  // One dimension with lower bound 1; an empty array has no dimension, like '{}'.
+  EXPECT_EQ(Query("SELECT id, array_ndims(a), array_lower(a, 1), array_length(a, 1), "
+                  "a = '{}', array_length(t, 1) FROM t WHERE id IN (1, 2) ORDER BY id"),
+            "1,1,1,3,f,2\n2,NULL,NULL,NULL,t,NULL\n");
+}
+
+TEST_F(PostgresSinkArrays, EveryElementTypeRoundTrips) {
+  Exec("CREATE TABLE t (i2 int2[], i8 int8[], f4 float4[], f8 float8[], v varchar(3)[], "
+       "d date[], tsn timestamp[], u uuid[], nu numeric[], n38 numeric(38,2)[])");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok()) << schema.status().message();
+  Status st = AppendRecords(
+      *sink, *schema,
+      {R"({"i2":[-32768,32767],"i8":[-9223372036854775808,1],"f4":[0.1,"NaN",-1.5],)"
+       R"("f8":[0.1,"-Infinity",1e300],"v":["abc","\u00e9","ab   "],"d":["2024-02-29",null],)"
+       R"("tsn":["2000-01-01T00:00:00","1969-12-31T23:59:59.5"],)"
+       R"("u":["123E4567-e89b-12d3-a456-426614174000"],"nu":[1.25,-3],)"
+       R"("n38":[-999999999999999999999999999999999999.99,0.01]})"});
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(Query("SELECT i2, i8, f4, f8, v, d, tsn, u, nu, n38 FROM t"),
+            "{-32768,32767},{-9223372036854775808,1},{0.1,NaN,-1.5},{0.1,-Infinity,1e+300},"
+            "{abc,é,\"ab \"},{2024-02-29,NULL},"
+            "{\"2000-01-01 00:00:00\",\"1969-12-31 23:59:59.5\"},"
+            "{123e4567-e89b-12d3-a456-426614174000},{1.2500000000000000,-3.0000000000000000},"
+            "{-999999999999999999999999999999999999.99,0.01}\n");
+}
+
+TEST_F(PostgresSinkArrays, TextElementsPostgresCannotStoreAreBadRecordsBeforeAnythingIsSent) {
+  Exec("CREATE TABLE t (id int4, v varchar(3)[], t text[])");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok()) << schema.status().message();
+  struct Case {
+    const char* record;
+    const char* message;
+  };
+  for (const Case& c : {Case{R"({"id":1,"v":["abc","abcd"]})",
+                             "column 'v', row 0 of the batch: element [1]: text of 4 characters "
+                             "does not fit character varying(3)"},
+                        Case{R"({"id":1,"t":["a",null,"x\u0000y"]})",
+                             "column 't', row 0 of the batch: element [2]: text contains a NUL "
+                             "character"}}) {
+    Status st = AppendRecords(*sink, *schema, {c.record});
+    EXPECT_EQ(st.kind(), ErrorKind::kBadRecord) << st.message();
+    EXPECT_NE(st.message().find(c.message), std::string::npos) << st.message();
+  }
+  EXPECT_EQ(Query("SELECT count(*) FROM t"), "0\n");
 }
 
 TEST_F(PostgresSinkAppend, LargeBatchesSpanManyCopyBuffers) {

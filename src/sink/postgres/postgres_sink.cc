@@ -1,11 +1,14 @@
 #include "sink/postgres/postgres_sink.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -13,9 +16,19 @@
 
 #include "common/utf8.h"
 #include "decode/decimal.h"
+#include "decode/json_decoder.h"
 #include "sink/postgres/connection_string.h"
 
 namespace ki {
+
+// Reads the canonical text of LIST cells (see json_decoder.h) with simdjson On-Demand, as the
+// DuckDB sink does: On-Demand gives a number's source token, so DECIMAL elements keep every digit.
+struct PgListParser {
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  std::vector<char> padded;
+};
+
 namespace {
 
 constexpr char kPositionsTable[] = "kinesis_import_positions";
@@ -127,6 +140,11 @@ struct PgType {
   uint8_t decimal_width = 0;
   uint8_t decimal_scale = 0;
   int64_t max_length = -1;
+  // kList: the element's type (a scalar; never a list).
+  ColumnType element_type = ColumnType::kUnsupported;
+  uint8_t element_decimal_width = 0;
+  uint8_t element_decimal_scale = 0;
+  int64_t element_max_length = -1;
 };
 
 // A built-in type (pg_catalog's typname and the column's atttypmod) -> ColumnType.
@@ -167,6 +185,35 @@ PgType PgTypeFromCatalog(const std::string& typname, int64_t typmod) {
       }
     }
   }
+  return t;
+}
+
+// An array column (the element's pg_catalog typname, the column's atttypmod, which applies to the
+// element, and attndims, the declared number of dimensions) -> kList or kUnsupported.
+PgType PgArrayTypeFromCatalog(const std::string& element_typname, int64_t typmod, int64_t ndims) {
+  PgType t;
+  if (ndims > 1 || element_typname == "bpchar") return t;
+  const PgType e = PgTypeFromCatalog(element_typname, typmod);
+  switch (e.type) {
+    case ColumnType::kSmallInt:
+    case ColumnType::kInteger:
+    case ColumnType::kBigInt:
+    case ColumnType::kReal:
+    case ColumnType::kDouble:
+    case ColumnType::kBoolean:
+    case ColumnType::kVarchar:
+    case ColumnType::kDecimal:
+    case ColumnType::kDate:
+    case ColumnType::kTimestamp:
+    case ColumnType::kTimestampTz:
+    case ColumnType::kUuid: break;
+    default: return t;
+  }
+  t.type = ColumnType::kList;
+  t.element_type = e.type;
+  t.element_decimal_width = e.decimal_width;
+  t.element_decimal_scale = e.decimal_scale;
+  t.element_max_length = e.max_length;
   return t;
 }
 
@@ -290,6 +337,29 @@ inline void PutField64(std::string& out, uint64_t v) {
   PutUInt32(out, 8);
   PutUInt64(out, v);
 }
+inline void PutBoolField(std::string& out, bool v) {
+  PutUInt32(out, 1);
+  out.push_back(v ? 1 : 0);
+}
+inline void PutFloat4Field(std::string& out, float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof(bits));
+  PutField32(out, bits);
+}
+inline void PutFloat8Field(std::string& out, double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  PutField64(out, bits);
+}
+// Days since 1970-01-01.
+inline void PutDateField(std::string& out, int64_t days) {
+  PutField32(out, static_cast<uint32_t>(days - kPostgresEpochDays));
+}
+// Microseconds since 1970-01-01 (timestamp and timestamptz). Unsigned arithmetic: no overflow
+// for any input; the server checks the range.
+inline void PutTimestampField(std::string& out, int64_t micros) {
+  PutField64(out, static_cast<uint64_t>(micros) - static_cast<uint64_t>(kPostgresEpochMicros));
+}
 inline void PutBytesField(std::string& out, std::string_view bytes) {
   PutUInt32(out, static_cast<uint32_t>(bytes.size()));
   out.append(bytes.data(), bytes.size());
@@ -345,6 +415,18 @@ inline void PutNumeric128Field(std::string& out, __int128 value, uint8_t scale) 
   const std::string text = FormatDecimal(value, 0);  // the magnitude's digits, after a '-'
   const bool negative = !text.empty() && text[0] == '-';
   PutNumericField(out, std::string_view(text).substr(negative ? 1 : 0), negative, scale);
+}
+
+// numeric from a magnitude and sign (the magnitude below 10^38).
+inline void PutNumericMagnitudeField(std::string& out, unsigned __int128 magnitude, bool negative,
+                                     uint8_t scale) {
+  char buf[48];
+  size_t n = sizeof(buf);
+  do {
+    buf[--n] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  PutNumericField(out, std::string_view(buf + n, sizeof(buf) - n), negative, scale);
 }
 
 inline void PutUuidField(std::string& out, __int128 value) {
@@ -574,11 +656,16 @@ Result<TableSchema> PostgresSink::DescribeTable(const std::string& table) {
   schema.table = Value(found.get(), 0, 1).value_or("");
   const std::string oid = Value(found.get(), 0, 3).value_or("0");
 
+  // Columns 6..9 are for arrays (e is the element type when t is its array type; atttypmod
+  // then applies to the element).
   static const std::string kColumns =
       "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname, "
       "a.atttypmod::text, a.attnotnull::text, "
-      "(t.typnamespace = 'pg_catalog'::regnamespace)::text "
+      "(t.typnamespace = 'pg_catalog'::regnamespace)::text, e.typname, "
+      "(e.typnamespace = 'pg_catalog'::regnamespace)::text, a.attndims::text, "
+      "pg_catalog.format_type(e.oid, a.atttypmod) "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+      "LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND e.typarray = t.oid "
       "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
       "AND a.attgenerated = '' ORDER BY a.attnum";
   KI_ASSIGN_OR_RETURN(PgResult columns, Exec(kColumns, {oid.c_str()}, where));
@@ -587,10 +674,27 @@ Result<TableSchema> PostgresSink::DescribeTable(const std::string& table) {
     spec.name = Value(columns.get(), r, 0).value_or("");
     spec.type_name = Value(columns.get(), r, 1).value_or("");
     const bool builtin = Value(columns.get(), r, 5).value_or("false") == "true";
-    const PgType type =
-        builtin ? PgTypeFromCatalog(Value(columns.get(), r, 2).value_or(""),
-                                    ParseInt64(Value(columns.get(), r, 3)).value_or(-1))
-                : PgType{};
+    const int64_t typmod = ParseInt64(Value(columns.get(), r, 3)).value_or(-1);
+    const std::optional<std::string> element = Value(columns.get(), r, 6);
+    PgType type;
+    if (builtin && element) {
+      if (Value(columns.get(), r, 7).value_or("false") == "true") {
+        type = PgArrayTypeFromCatalog(*element, typmod,
+                                      ParseInt64(Value(columns.get(), r, 8)).value_or(0));
+      }
+    } else if (builtin) {
+      type = PgTypeFromCatalog(Value(columns.get(), r, 2).value_or(""), typmod);
+    }
+    if (type.type == ColumnType::kList) {
+      ColumnSpec child;
+      child.name = "element";
+      child.type_name = Value(columns.get(), r, 9).value_or(*element);
+      child.type = type.element_type;
+      child.decimal_width = type.element_decimal_width;
+      child.decimal_scale = type.element_decimal_scale;
+      // varchar(n)[]: children carry no max_length (table_schema.h); Append checks n itself.
+      spec.children.push_back(std::move(child));
+    }
     spec.type = type.type;
     spec.decimal_width = type.decimal_width;
     spec.decimal_scale = type.decimal_scale;
@@ -655,8 +759,11 @@ Status PostgresSink::Begin(const TableSchema& schema) {
     KI_ASSIGN_OR_RETURN(
         PgResult columns,
         Exec("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname, "
-             "a.atttypmod::text, (t.typnamespace = 'pg_catalog'::regnamespace)::text "
+             "a.atttypmod::text, (t.typnamespace = 'pg_catalog'::regnamespace)::text, "
+             "e.typname, (e.typnamespace = 'pg_catalog'::regnamespace)::text, "
+             "a.attndims::text, e.oid::text "
              "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+             "LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND e.typarray = t.oid "
              "WHERE a.attrelid = pg_catalog.to_regclass($1) "
              "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''",
              {table_sql_.c_str()}, what));
@@ -664,15 +771,24 @@ Status PostgresSink::Begin(const TableSchema& schema) {
       std::string type_name;
       std::string typname;
       PgType type;
+      uint32_t element_oid = 0;
     };
     std::map<std::string, CatalogColumn> actual;
     for (int r = 0; r < PQntuples(columns.get()); ++r) {
       CatalogColumn column;
       column.type_name = Value(columns.get(), r, 1).value_or("");
       column.typname = Value(columns.get(), r, 2).value_or("");
+      const int64_t typmod = ParseInt64(Value(columns.get(), r, 3)).value_or(-1);
+      const std::optional<std::string> element = Value(columns.get(), r, 5);
       if (Value(columns.get(), r, 4).value_or("false") == "true") {
-        column.type = PgTypeFromCatalog(column.typname,
-                                        ParseInt64(Value(columns.get(), r, 3)).value_or(-1));
+        if (!element) {
+          column.type = PgTypeFromCatalog(column.typname, typmod);
+        } else if (Value(columns.get(), r, 6).value_or("false") == "true") {
+          column.type = PgArrayTypeFromCatalog(
+              *element, typmod, ParseInt64(Value(columns.get(), r, 7)).value_or(0));
+          column.element_oid =
+              static_cast<uint32_t>(ParseInt64(Value(columns.get(), r, 8)).value_or(0));
+        }
       }
       actual[Value(columns.get(), r, 0).value_or("")] = std::move(column);
     }
@@ -681,15 +797,27 @@ Status PostgresSink::Begin(const TableSchema& schema) {
     }
     copy_sql_ = "COPY " + table_sql_ + " (";
     writers_.clear();
+    list_elements_.assign(schema_.columns.size(), ListElement{});
+    list_index_.assign(schema_.columns.size(), -1);
+    list_columns_ = 0;
     for (size_t c = 0; c < schema_.columns.size(); ++c) {
       const ColumnSpec& spec = schema_.columns[c];
       auto it = actual.find(spec.name);
+      const PgType* found = it != actual.end() ? &it->second.type : nullptr;
+      const bool list_matches =
+          spec.type != ColumnType::kList ||
+          (found != nullptr && spec.children.size() == 1 &&
+           found->element_type == spec.children[0].type &&
+           (spec.children[0].type != ColumnType::kDecimal ||
+            (found->element_decimal_scale == spec.children[0].decimal_scale &&
+             found->element_decimal_width >= spec.children[0].decimal_width)));
       const bool matches =
           it != actual.end() && it->second.type_name == spec.type_name &&
           (spec.type == ColumnType::kUnsupported || it->second.type.type == spec.type) &&
           (spec.type != ColumnType::kDecimal ||
            (it->second.type.decimal_scale == spec.decimal_scale &&
-            it->second.type.decimal_width >= spec.decimal_width));
+            it->second.type.decimal_width >= spec.decimal_width)) &&
+          list_matches;
       if (!matches) {
         return FatalError(TableForMessages() + ": column '" + spec.name +
                           "' no longer has type " + spec.type_name +
@@ -717,6 +845,16 @@ Status PostgresSink::Begin(const TableSchema& schema) {
         case ColumnType::kTimestampTz: writer = ColumnWriter::kTimestamp; break;
         case ColumnType::kTime: writer = ColumnWriter::kTime; break;
         case ColumnType::kUuid: writer = ColumnWriter::kUuid; break;
+        case ColumnType::kList: {
+          writer = ColumnWriter::kList;
+          ListElement& element = list_elements_[c];
+          element.type = spec.children[0].type;
+          element.oid = it->second.element_oid;
+          element.decimal_scale = spec.children[0].decimal_scale;
+          element.max_length = it->second.type.element_max_length;
+          list_index_[c] = static_cast<int>(list_columns_++);
+          break;
+        }
         // kUnsupported (and the types PostgreSQL has no column for, which DescribeTable never
         // reports, and types added to ColumnType later until this sink learns them): only NULL.
         default: writer = ColumnWriter::kNullOnly; break;
@@ -809,11 +947,216 @@ Result<ShardPositions> PostgresSink::LoadPositions(const std::string& stream) {
   return positions;
 }
 
-Status PostgresSink::CheckBatch(const RowBatch& batch) const {
+namespace {
+
+// Why `s` cannot go into a text element of `max_length` characters (-1: unbounded); empty when
+// it can.
+std::string TextProblem(std::string_view s, int64_t max_length, const std::string& type_name) {
+  if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
+    return "text contains a NUL character, which PostgreSQL cannot store in " + type_name;
+  }
+  if (!IsValidUtf8(s)) return "text is not valid UTF-8";
+  size_t characters = 0;
+  if (max_length >= 0 && !FitsLength(s, max_length, &characters)) {
+    return "text of " + std::to_string(characters) + " characters does not fit " + type_name;
+  }
+  return {};
+}
+
+template <typename T>
+bool ParseToken(std::string_view token, T* v) {
+  const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), *v);
+  return ec == std::errc() && end == token.data() + token.size();
+}
+
+std::string_view TrimToken(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string PostgresSink::EncodeList(const ListElement& element, std::string_view text,
+                                     bool* bad_record) {
+  namespace od = simdjson::ondemand;
+  *bad_record = false;
+  if (!list_parser_) list_parser_ = std::make_unique<PgListParser>();
+  PgListParser& p = *list_parser_;
+  const size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
+  if (p.padded.size() < needed) p.padded.resize(std::max(needed, p.padded.size() * 2));
+  std::memcpy(p.padded.data(), text.data(), text.size());
+  std::memset(p.padded.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  if (auto error = p.parser.iterate(p.padded.data(), text.size(), p.padded.size()).get(p.doc)) {
+    return simdjson::error_message(error);
+  }
+  od::array array;
+  if (p.doc.get_array().get(array)) return "not an array";
+
+  std::string& out = list_bytes_;
+  const size_t start = out.size();
+  PutUInt32(out, 1);  // ndim (0 if it turns out empty)
+  PutUInt32(out, 0);  // has_null, patched below
+  PutUInt32(out, element.oid);
+  PutUInt32(out, 0);  // the length, patched below
+  PutUInt32(out, 1);  // lower bound
+  uint32_t length = 0;
+  bool has_null = false;
+  for (auto element_result : array) {
+    od::value value;
+    if (element_result.get(value)) return "bad element";
+    ++length;
+    auto fail = [&](const std::string& what) {
+      return "element [" + std::to_string(length - 1) + "]: " + what;
+    };
+    od::json_type type;
+    if (value.type().get(type)) return fail("bad JSON");
+    if (type == od::json_type::null) {
+      bool is_null = false;
+      if (value.is_null().get(is_null) || !is_null) return fail("bad null");
+      PutUInt32(out, 0xffffffffu);
+      has_null = true;
+      continue;
+    }
+    const bool is_string = type == od::json_type::string;
+    std::string_view s;
+    if (is_string && value.get_string().get(s)) return fail("bad string");
+    switch (element.type) {
+      case ColumnType::kBoolean: {
+        bool b;
+        if (value.get_bool().get(b)) return fail("bad boolean");
+        PutBoolField(out, b);
+        break;
+      }
+      case ColumnType::kSmallInt: {
+        int16_t v;
+        if (!ParseToken(TrimToken(value.raw_json_token()), &v)) return fail("bad int2");
+        PutField16(out, static_cast<uint16_t>(v));
+        break;
+      }
+      case ColumnType::kInteger: {
+        int32_t v;
+        if (!ParseToken(TrimToken(value.raw_json_token()), &v)) return fail("bad int4");
+        PutField32(out, static_cast<uint32_t>(v));
+        break;
+      }
+      case ColumnType::kBigInt: {
+        int64_t v;
+        if (!ParseToken(TrimToken(value.raw_json_token()), &v)) return fail("bad int8");
+        PutField64(out, static_cast<uint64_t>(v));
+        break;
+      }
+      case ColumnType::kDecimal: {
+        ScaledDecimal d;
+        if (type != od::json_type::number ||
+            ParseScaledDecimal(TrimToken(value.raw_json_token()), element.decimal_scale,
+                               PowerOfTen(kMaxDecimalWidth) - 1, DecimalSyntax::kJson,
+                               &d) != DecimalParseError::kOk ||
+            !d.exact) {
+          return fail("bad numeric");
+        }
+        PutNumericMagnitudeField(out, d.magnitude, d.negative, element.decimal_scale);
+        break;
+      }
+      case ColumnType::kReal:
+      case ColumnType::kDouble: {
+        double d;
+        if (is_string) {
+          if (s == "NaN") {
+            d = std::numeric_limits<double>::quiet_NaN();
+          } else if (s == "Infinity") {
+            d = std::numeric_limits<double>::infinity();
+          } else if (s == "-Infinity") {
+            d = -std::numeric_limits<double>::infinity();
+          } else {
+            return fail("bad floating-point string");
+          }
+          if (element.type == ColumnType::kReal) {
+            PutFloat4Field(out, static_cast<float>(d));
+          } else {
+            PutFloat8Field(out, d);
+          }
+          break;
+        }
+        const std::string_view token = TrimToken(value.raw_json_token());
+        if (element.type == ColumnType::kReal) {
+          // The shortest text of the float reads back to the same float (not so via double).
+          float f;
+          if (!ParseToken(token, &f)) return fail("bad float4");
+          PutFloat4Field(out, f);
+        } else {
+          if (!ParseToken(token, &d)) return fail("bad float8");
+          PutFloat8Field(out, d);
+        }
+        break;
+      }
+      case ColumnType::kVarchar: {
+        if (!is_string) return fail("text without a string");
+        const std::string problem =
+            TextProblem(s, element.max_length,
+                        element.max_length >= 0
+                            ? "character varying(" + std::to_string(element.max_length) + ")"
+                            : std::string("text"));
+        if (!problem.empty()) {
+          *bad_record = true;
+          return fail(problem);
+        }
+        PutBytesField(out, s);
+        break;
+      }
+      case ColumnType::kDate: {
+        int64_t days;
+        if (!is_string || !ParseDateText(s, &days)) return fail("bad date");
+        PutDateField(out, days);
+        break;
+      }
+      case ColumnType::kTimestamp:
+      case ColumnType::kTimestampTz: {
+        int64_t micros;
+        if (!is_string || !ParseTimestampText(s, &micros)) return fail("bad timestamp");
+        PutTimestampField(out, micros);
+        break;
+      }
+      case ColumnType::kUuid: {
+        unsigned __int128 uuid;
+        if (!is_string || !ParseUuidText(s, &uuid)) return fail("bad uuid");
+        PutUuidField(out, static_cast<__int128>(uuid));
+        break;
+      }
+      default: return fail("an element type this version cannot write");
+    }
+  }
+  const char* trailing = nullptr;
+  if (p.doc.current_location().get(trailing) == simdjson::SUCCESS) {
+    return "content after the array";
+  }
+  if (length == 0) {
+    out.resize(start);
+    PutUInt32(out, 0);  // ndim
+    PutUInt32(out, 0);  // has_null
+    PutUInt32(out, element.oid);
+    return {};
+  }
+  auto patch = [&](size_t at, uint32_t v) {
+    out[at] = static_cast<char>(v >> 24);
+    out[at + 1] = static_cast<char>(v >> 16);
+    out[at + 2] = static_cast<char>(v >> 8);
+    out[at + 3] = static_cast<char>(v);
+  };
+  patch(start + 4, has_null ? 1 : 0);
+  patch(start + 12, length);
+  return {};
+}
+
+Status PostgresSink::CheckBatch(const RowBatch& batch) {
   const size_t rows = batch.num_rows();
+  list_bytes_.clear();
+  if (list_bytes_.capacity() > 4 * kCopyBufferBytes) list_bytes_.shrink_to_fit();
+  list_cells_.assign(rows * list_columns_, {0, 0});
   for (size_t c = 0; c < writers_.size(); ++c) {
     const ColumnWriter w = writers_[c];
-    if (w != ColumnWriter::kText && w != ColumnWriter::kJsonb && w != ColumnWriter::kNullOnly) {
+    if (w != ColumnWriter::kText && w != ColumnWriter::kJsonb && w != ColumnWriter::kNullOnly &&
+        w != ColumnWriter::kList) {
       continue;
     }
     const ColumnSpec& spec = schema_.columns[c];
@@ -823,6 +1166,21 @@ Status PostgresSink::CheckBatch(const RowBatch& batch) const {
         return BadRecord(TableForMessages() + ": column '" + spec.name + "', row " +
                          std::to_string(r) + " of the batch: " + why);
       };
+      if (w == ColumnWriter::kList) {
+        const size_t offset = list_bytes_.size();
+        bool bad_record = false;
+        const std::string problem =
+            EncodeList(list_elements_[c], batch.GetString(r, c), &bad_record);
+        if (!problem.empty()) {
+          if (bad_record) return bad(problem);
+          return InternalError(TableForMessages() + ": column '" + spec.name + "', row " +
+                               std::to_string(r) + " of the batch: the cell is not the "
+                               "decoder's canonical LIST text (" + problem + ")");
+        }
+        list_cells_[r * list_columns_ + static_cast<size_t>(list_index_[c])] = {
+            offset, list_bytes_.size() - offset};
+        continue;
+      }
       if (w == ColumnWriter::kNullOnly) {
         return InternalError(TableForMessages() + ": column '" + spec.name + "' has type " +
                              spec.type_name + " which this version cannot fill, but row " +
@@ -854,10 +1212,7 @@ void PostgresSink::EncodeRow(const RowBatch& batch, size_t row, std::string& out
     }
     const Cell& cell = batch.Get(row, c);
     switch (writers_[c]) {
-      case ColumnWriter::kBool:
-        PutUInt32(out, 1);
-        out.push_back(cell.i64 != 0 ? 1 : 0);
-        break;
+      case ColumnWriter::kBool: PutBoolField(out, cell.i64 != 0); break;
       case ColumnWriter::kInt16: PutField16(out, static_cast<uint16_t>(cell.i64)); break;
       case ColumnWriter::kInt32: PutField32(out, static_cast<uint32_t>(cell.i64)); break;
       case ColumnWriter::kInt64: PutField64(out, static_cast<uint64_t>(cell.i64)); break;
@@ -867,19 +1222,8 @@ void PostgresSink::EncodeRow(const RowBatch& batch, size_t row, std::string& out
       case ColumnWriter::kNumeric128:
         PutNumeric128Field(out, cell.i128, schema_.columns[c].decimal_scale);
         break;
-      case ColumnWriter::kFloat4: {
-        const float f = static_cast<float>(cell.f64);
-        uint32_t bits;
-        std::memcpy(&bits, &f, sizeof(bits));
-        PutField32(out, bits);
-        break;
-      }
-      case ColumnWriter::kFloat8: {
-        uint64_t bits;
-        std::memcpy(&bits, &cell.f64, sizeof(bits));
-        PutField64(out, bits);
-        break;
-      }
+      case ColumnWriter::kFloat4: PutFloat4Field(out, static_cast<float>(cell.f64)); break;
+      case ColumnWriter::kFloat8: PutFloat8Field(out, cell.f64); break;
       case ColumnWriter::kText:
       case ColumnWriter::kBytes: PutBytesField(out, batch.GetString(row, c)); break;
       case ColumnWriter::kJsonb: {
@@ -889,15 +1233,17 @@ void PostgresSink::EncodeRow(const RowBatch& batch, size_t row, std::string& out
         out.append(s.data(), s.size());
         break;
       }
-      case ColumnWriter::kDate:
-        PutField32(out, static_cast<uint32_t>(cell.i64 - kPostgresEpochDays));
-        break;
-      case ColumnWriter::kTimestamp:
-        // Unsigned arithmetic: no overflow for any input; the server checks the range.
-        PutField64(out, static_cast<uint64_t>(cell.i64) - static_cast<uint64_t>(kPostgresEpochMicros));
-        break;
+      case ColumnWriter::kDate: PutDateField(out, cell.i64); break;
+      case ColumnWriter::kTimestamp: PutTimestampField(out, cell.i64); break;
       case ColumnWriter::kTime: PutField64(out, static_cast<uint64_t>(cell.i64)); break;
       case ColumnWriter::kUuid: PutUuidField(out, cell.i128); break;
+      case ColumnWriter::kList: {
+        const auto& [offset, size] =
+            list_cells_[row * list_columns_ + static_cast<size_t>(list_index_[c])];
+        PutUInt32(out, static_cast<uint32_t>(size));
+        out.append(list_bytes_, offset, size);
+        break;
+      }
       case ColumnWriter::kNullOnly: PutUInt32(out, 0xffffffffu); break;  // CheckBatch: only NULL
     }
   }

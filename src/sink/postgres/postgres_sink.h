@@ -19,6 +19,8 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -27,6 +29,9 @@
 #include "sink/sink.h"
 
 namespace ki {
+
+// Reads LIST cells' canonical text (defined in postgres_sink.cc).
+struct PgListParser;
 
 struct PostgresSinkOptions {
   // A second run on the same (stream, table) waits for the first to finish instead of failing.
@@ -62,8 +67,12 @@ class PostgresSink final : public Sink {
   // numeric -> DECIMAL(38,16), i.e. values are rounded to 16 decimal places and may have 22
   // integer digits; float4/float8 -> REAL/DOUBLE; bool; text -> VARCHAR; varchar(n)/char(n) ->
   // VARCHAR with max_length n (checked by Append); date; timestamp; timestamptz; time; uuid;
-  // json/jsonb -> JSON; bytea -> BLOB; everything else (arrays, interval, timetz, domains,
-  // enums, ...) -> unsupported (only NULL).
+  // json/jsonb -> JSON; bytea -> BLOB; one-dimensional arrays (declared without more than one
+  // pair of brackets) of int2/int4/int8/float4/float8/bool/text/varchar/numeric/date/timestamp/
+  // timestamptz/uuid -> LIST with one child "element" mapped as above (numeric(p,s)[] keeps p,s;
+  // the element's type_name is format_type's, e.g. "numeric(10,2)"); everything else (other
+  // arrays, multi-dimensional arrays, interval, timetz, domains, enums, ...) -> unsupported
+  // (only NULL).
   // Errors: InvalidArgument for a malformed name, another database, or a view; NotFound with a
   // CREATE TABLE suggestion when there is no such table.
   Result<TableSchema> DescribeTable(const std::string& table) override;
@@ -82,7 +91,10 @@ class PostgresSink final : public Sink {
   // Hot path: one COPY ... FROM STDIN (binary format) per call, rows encoded into a 256 KiB buffer
   // handed to PQputCopyData. Before anything is sent the whole batch is checked: text must be
   // UTF-8 without NUL bytes and fit VARCHAR(n)/CHAR(n) (characters, trailing spaces excepted, as
-  // PostgreSQL counts) -> BadRecord naming column and row, nothing of the batch sent. Errors the
+  // PostgreSQL counts) -> BadRecord naming column and row, nothing of the batch sent; the same
+  // for the text elements of text[]/varchar(n)[] (then also naming the element). LIST cells
+  // (the decoder's canonical JSON text) are encoded in PostgreSQL's binary array format during
+  // that check (one dimension, lower bound 1; an empty array has no dimension). Errors the
   // server finds in the data (SQLSTATE classes 22 and 23: NOT NULL, CHECK, invalid JSON, ...)
   // are BadRecord with the server's message (which names the line = row + 1 and the column);
   // after one, PostgreSQL has aborted the transaction and the run must Rollback. A lost
@@ -125,7 +137,15 @@ class PostgresSink final : public Sink {
     kTimestamp,  // timestamp and timestamptz: microseconds since 2000-01-01 UTC
     kTime,
     kUuid,
+    kList,      // one-dimensional array, encoded by CheckBatch (list_bytes_)
     kNullOnly,  // unsupported type: only NULL is written
+  };
+  // The element of a kList column, as Begin found it in the catalog.
+  struct ListElement {
+    ColumnType type = ColumnType::kUnsupported;
+    uint32_t oid = 0;      // the element type's OID, which array_recv checks
+    uint8_t decimal_scale = 0;
+    int64_t max_length = -1;  // varchar(n)[]: n
   };
 
   PostgresSink(std::string conninfo, PgConnection connection, Clock& clock,
@@ -144,9 +164,15 @@ class PostgresSink final : public Sink {
   Status CreatePositionsTable();
   std::string TableForMessages() const;
   std::string Scrub(std::string message) const;
-  // Appends row `row` of `batch` to `out` as one line of COPY text format.
+  // Appends row `row` of `batch` to `out` as one tuple of COPY binary format (LIST cells from
+  // list_bytes_, which CheckBatch filled for the same batch).
   void EncodeRow(const RowBatch& batch, size_t row, std::string& out) const;
-  Status CheckBatch(const RowBatch& batch) const;
+  // Checks the text cells and encodes the LIST cells (into list_bytes_/list_cells_).
+  Status CheckBatch(const RowBatch& batch);
+  // Appends the binary array of one LIST cell's canonical text to list_bytes_ (without the
+  // field's length). On failure returns the reason: a bad element (`*bad_record` set) or text
+  // that is not the decoder's canonical form.
+  std::string EncodeList(const ListElement& element, std::string_view text, bool* bad_record);
 
   std::string conninfo_redacted_;
   std::vector<std::string> secrets_;
@@ -163,6 +189,14 @@ class PostgresSink final : public Sink {
   std::string copy_sql_;             // COPY "schema"."table" ("a", "b") FROM STDIN
   std::string rejects_table_sql_;
   std::vector<ColumnWriter> writers_;
+  std::vector<ListElement> list_elements_;  // per column; used for kList columns only
+  std::vector<int> list_index_;             // per column: its index among the kList columns
+  size_t list_columns_ = 0;
+  // The current batch's encoded LIST cells: list_cells_[row * list_columns_ + index] is the
+  // {offset, size} of its bytes in list_bytes_.
+  std::string list_bytes_;
+  std::vector<std::pair<size_t, size_t>> list_cells_;
+  std::unique_ptr<PgListParser> list_parser_;  // simdjson parser and padded buffer
   std::set<std::string> locked_streams_;
   std::string buffer_;
 };
