@@ -11,6 +11,7 @@
 
 #include "common/utf8.h"
 #include "sink/duckdb/duckdb_nested.h"
+#include "sink/sql_identifier.h"
 
 namespace ki {
 namespace {
@@ -18,67 +19,6 @@ namespace {
 constexpr char kPositionsTable[] = "kinesis_import_positions";
 // DuckDB's message when another process holds the file's lock.
 constexpr std::string_view kLockConflictMessage = "Could not set lock on file";
-
-// Identifiers go into SQL only quoted: "name" with inner quotes doubled. Values are always bound.
-std::string QuoteIdentifier(std::string_view name) {
-  std::string quoted;
-  quoted.reserve(name.size() + 2);
-  quoted.push_back('"');
-  for (char c : name) {
-    if (c == '"') quoted.push_back('"');
-    quoted.push_back(c);
-  }
-  quoted.push_back('"');
-  return quoted;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Splits "a", "s.a", "c.s.a" into parts; parts may be double-quoted ("x.y" is one part, "a""b" is
-// a"b). Unquoted parts are taken as written (DuckDB matches names case-insensitively anyway).
-Result<std::vector<std::string>> SplitQualifiedName(const std::string& name) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  const size_t n = name.size();
-  auto malformed = [&](const std::string& why) {
-    return InvalidArgument("table name '" + name + "' is malformed: " + why);
-  };
-  while (true) {
-    while (i < n && IsSpace(name[i])) ++i;
-    std::string part;
-    if (i < n && name[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < n) {
-        if (name[i] == '"') {
-          if (i + 1 < n && name[i + 1] == '"') {
-            part.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        part.push_back(name[i++]);
-      }
-      if (!closed) return malformed("a double quote is not closed");
-      if (part.empty()) return malformed("empty quoted identifier");
-      while (i < n && IsSpace(name[i])) ++i;
-    } else {
-      while (i < n && name[i] != '.' && name[i] != '"') part.push_back(name[i++]);
-      while (!part.empty() && IsSpace(part.back())) part.pop_back();
-      if (part.empty()) return malformed("empty name part");
-      if (i < n && name[i] == '"') return malformed("a double quote inside an unquoted name");
-    }
-    parts.push_back(std::move(part));
-    if (i == n) break;
-    if (name[i] != '.') return malformed("expected '.' after a quoted identifier");
-    ++i;
-  }
-  if (parts.size() > 3) return malformed("more than three parts (catalog.schema.table)");
-  return parts;
-}
 
 std::string ToUpper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -361,7 +301,8 @@ Status DuckDbSink::Prepare(const std::string& sql, DuckDbPreparedStatement& stat
 // --- Catalog ---
 
 Result<TableSchema> DuckDbSink::DescribeTable(const std::string& table) {
-  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitQualifiedName(table));
+  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts,
+      SplitQualifiedName(table, UnquotedCase::kKeep, "catalog.schema.table"));
   SqlParam catalog_param;
   SqlParam schema_param;
   const std::string_view table_part = parts.back();
@@ -815,7 +756,8 @@ Status DuckDbSink::Commit() {
 
 Status DuckDbSink::PrepareRejects(const std::string& rejects_table) {
   if (!in_transaction_) return InvalidArgument(Describe() + ": PrepareRejects called before Begin");
-  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitQualifiedName(rejects_table));
+  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts,
+      SplitQualifiedName(rejects_table, UnquotedCase::kKeep, "catalog.schema.table"));
   // An unqualified name lives beside the target table.
   if (parts.size() == 1 && !schema_.schema.empty()) parts.insert(parts.begin(), schema_.schema);
   std::string quoted;

@@ -1,5 +1,7 @@
 #include "sink/postgres/postgres_sink.h"
 
+#include "sink/sql_identifier.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -39,73 +41,11 @@ constexpr size_t kCopyBufferBytes = 256 * 1024;
 constexpr uint8_t kUnconstrainedNumericWidth = 38;
 constexpr uint8_t kUnconstrainedNumericScale = 16;
 
-std::string QuoteIdentifier(std::string_view name) {
-  std::string quoted;
-  quoted.reserve(name.size() + 2);
-  quoted.push_back('"');
-  for (char c : name) {
-    if (c == '"') quoted.push_back('"');
-    quoted.push_back(c);
-  }
-  quoted.push_back('"');
-  return quoted;
-}
-
 std::string QualifiedSql(const std::string& schema, const std::string& name) {
   return schema.empty() ? QuoteIdentifier(name) : QuoteIdentifier(schema) + "." + QuoteIdentifier(name);
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Splits "a", "s.a", "d.s.a" into parts as PostgreSQL reads a qualified name: double-quoted parts
-// taken literally ("a""b" is a"b), unquoted parts folded to lower case (ASCII letters only, as
-// PostgreSQL does in UTF-8 databases).
-Result<std::vector<std::string>> SplitQualifiedName(const std::string& name) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  const size_t n = name.size();
-  auto malformed = [&](const std::string& why) {
-    return InvalidArgument("table name '" + name + "' is malformed: " + why);
-  };
-  while (true) {
-    while (i < n && IsSpace(name[i])) ++i;
-    std::string part;
-    if (i < n && name[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < n) {
-        if (name[i] == '"') {
-          if (i + 1 < n && name[i + 1] == '"') {
-            part.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        part.push_back(name[i++]);
-      }
-      if (!closed) return malformed("a double quote is not closed");
-      if (part.empty()) return malformed("empty quoted identifier");
-      while (i < n && IsSpace(name[i])) ++i;
-    } else {
-      while (i < n && name[i] != '.' && name[i] != '"') {
-        const char c = name[i++];
-        part.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-      }
-      while (!part.empty() && IsSpace(part.back())) part.pop_back();
-      if (part.empty()) return malformed("empty name part");
-      if (i < n && name[i] == '"') return malformed("a double quote inside an unquoted name");
-    }
-    parts.push_back(std::move(part));
-    if (i == n) break;
-    if (name[i] != '.') return malformed("expected '.' after a quoted identifier");
-    ++i;
-  }
-  if (parts.size() > 3) return malformed("more than three parts (database.schema.table)");
-  return parts;
-}
 
 std::optional<std::string> Value(const PGresult* result, int row, int column) {
   if (PQgetisnull(result, row, column)) return std::nullopt;
@@ -606,7 +546,8 @@ Status PostgresSink::ErrorFrom(const PGresult* result, const std::string& what) 
 // --- Catalog ---
 
 Result<TableSchema> PostgresSink::DescribeTable(const std::string& table) {
-  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitQualifiedName(table));
+  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts,
+      SplitQualifiedName(table, UnquotedCase::kFoldToLower, "database.schema.table"));
   const std::string where = Describe() + ": looking up table '" + table + "'";
   if (parts.size() == 3) {
     const char* db = PQdb(connection_.get());
@@ -1344,7 +1285,8 @@ Status PostgresSink::SavePositions(const std::string& stream, const ShardPositio
 Status PostgresSink::PrepareRejects(const std::string& rejects_table) {
   if (!in_transaction_) return InvalidArgument(Describe() + ": PrepareRejects called before Begin");
   if (broken_) return IoError(TableForMessages() + ": an earlier statement failed; roll back");
-  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts, SplitQualifiedName(rejects_table));
+  KI_ASSIGN_OR_RETURN(std::vector<std::string> parts,
+      SplitQualifiedName(rejects_table, UnquotedCase::kFoldToLower, "database.schema.table"));
   if (parts.size() == 3) parts.erase(parts.begin());  // the database: the connected one
   if (parts.size() == 1 && !schema_.schema.empty()) parts.insert(parts.begin(), schema_.schema);
   const std::string quoted =
