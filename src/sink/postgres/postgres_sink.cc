@@ -444,10 +444,16 @@ Result<std::unique_ptr<PostgresSink>> PostgresSink::Open(const std::string& conn
                                                         PostgresSinkOptions options) {
   const std::string redacted = RedactConnectionString(conninfo);
   const std::vector<std::string> secrets = ConnectionStringSecrets(conninfo);
-  // expand_dbname: `conninfo` may be a URI or key=value settings; the second setting only
-  // applies when the connection string does not set application_name itself.
-  const char* keywords[] = {"dbname", "fallback_application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), "kinesis-import", nullptr};
+  // expand_dbname: `conninfo` may be a URI or key=value settings. Settings are processed in
+  // order, later ones winning, so the defaults before "dbname" apply only where the connection
+  // string does not say otherwise: a connect timeout and TCP keepalives/user timeout, so that a
+  // silently dead network fails the run instead of hanging it. fallback_application_name only
+  // applies when application_name is not set.
+  const char* keywords[] = {"connect_timeout",    "keepalives",       "keepalives_idle",
+                            "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                            "dbname",             "fallback_application_name", nullptr};
+  const char* values[] = {"15", "1", "30", "10", "3", "120000",
+                          conninfo.c_str(), "kinesis-import", nullptr};
   PgConnection connection(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
   if (!connection) {
     return IoError("cannot connect to PostgreSQL '" + redacted + "': out of memory");
