@@ -86,5 +86,49 @@ void BM_GetRecordsBodiesToCommittedDuckDbRows(benchmark::State& state) {
 }
 BENCHMARK(BM_GetRecordsBodiesToCommittedDuckDbRows)->Arg(10)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The yardstick: DuckDB's own read_json loading the same rows (with the same shard ids and
+// sequence numbers) from a local NDJSON file into the same table, one INSERT per iteration.
+void BM_DuckDbReadJsonSameRows(benchmark::State& state) {
+  const int bodies_per_run = static_cast<int>(state.range(0));
+  std::string dir = "/tmp/ki-readjson-bench-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/bench.duckdb";
+  std::string ndjson = dir + "/rows.ndjson";
+  {
+    std::string out;
+    for (int b = 0; b < bodies_per_run; ++b) {
+      for (int i = 0; i < kRecordsPerBody; ++i) {
+        int id = b * kRecordsPerBody + i;
+        out += "{\"sensorId\": " + std::to_string(id % 1000) + ", \"currentTemperature\": " +
+               std::to_string(100 + id % 77) + ", \"status\": \"" + (id % 5 ? "OK" : "WARN") +
+               "\", \"kinesis_shard_id\": \"shardId-000000000000\", \"shard_sequence_number\": "
+               "\"4968056348477015449510730541132998215468759750085" + std::to_string(1000000 + id) + "\"}\n";
+      }
+    }
+    FILE* f = std::fopen(ndjson.c_str(), "wb");
+    std::fwrite(out.data(), 1, out.size(), f);
+    std::fclose(f);
+  }
+  auto created = RunDuckDbSql(path,
+                              "CREATE TABLE kinesis_table(sensorId DECIMAL(18,0), currentTemperature DECIMAL(18,0), "
+                              "status VARCHAR(100), kinesis_shard_id VARCHAR(2000), shard_sequence_number VARCHAR(2000))",
+                              SqlOutputFormat::kCsv);
+  if (!created.ok()) {
+    state.SkipWithError(created.status().message().c_str());
+    return;
+  }
+  const std::string insert =
+      "INSERT INTO kinesis_table SELECT * FROM read_json('" + ndjson +
+      "', columns={sensorId: 'DECIMAL(18,0)', currentTemperature: 'DECIMAL(18,0)', status: 'VARCHAR', "
+      "kinesis_shard_id: 'VARCHAR', shard_sequence_number: 'VARCHAR'})";
+  for (auto _ : state) {
+    auto r = RunDuckDbSql(path, insert, SqlOutputFormat::kCsv);
+    if (!r.ok()) state.SkipWithError(r.status().message().c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * bodies_per_run * kRecordsPerBody);
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_DuckDbReadJsonSameRows)->Arg(10)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 }  // namespace ki
