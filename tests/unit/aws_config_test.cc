@@ -1,5 +1,7 @@
 // Tests for region and endpoint resolution. A fresh temporary HOME and a MapEnvironment per test.
 #include <gtest/gtest.h>
+
+#include "temp_home.h"
 #include <stdlib.h>
 
 #include <filesystem>
@@ -13,32 +15,7 @@
 namespace ki {
 namespace {
 
-class ConfigTempHome {
- public:
-  ConfigTempHome() {
-    char tmpl[] = "/tmp/ki_aws_config_test_XXXXXX";
-    const char* dir = mkdtemp(tmpl);
-    EXPECT_NE(dir, nullptr);
-    path_ = dir != nullptr ? dir : "/nonexistent";
-  }
-  ~ConfigTempHome() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ConfigTempHome(const ConfigTempHome&) = delete;
-  ConfigTempHome& operator=(const ConfigTempHome&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& relative, const std::string& content) const {
-    std::filesystem::path full = std::filesystem::path(path_) / relative;
-    std::filesystem::create_directories(full.parent_path());
-    std::ofstream(full, std::ios::binary) << content;
-    return full.string();
-  }
-
- private:
-  std::string path_;
-};
+using TempHome = ki::testing_support::TempHome;
 
 class RegionTest : public ::testing::Test {
  protected:
@@ -50,7 +27,7 @@ class RegionTest : public ::testing::Test {
                 "[profile noregion]\noutput = json\n"
                 "[staging]\nregion = sa-east-1\n");
   }
-  ConfigTempHome home_;
+  TempHome home_;
   MapEnvironment env_;
 };
 

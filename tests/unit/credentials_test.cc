@@ -1,6 +1,8 @@
 // Tests for the credentials chain, the shared-file INI reader and the connections file.
 // Every test gets a fresh temporary HOME and a MapEnvironment; the real environment is never read.
 #include <gtest/gtest.h>
+
+#include "temp_home.h"
 #include <stdlib.h>
 
 #include <filesystem>
@@ -24,34 +26,7 @@ constexpr char kFileKey[] = "AKIAFILEFILE";
 constexpr char kFileSecret[] = "fileSecretDoNotPrint/xyz";
 constexpr char kConnSecret[] = "connSecretDoNotPrint/q==";
 
-class TempHome {
- public:
-  TempHome() {
-    char tmpl[] = "/tmp/ki_credentials_test_XXXXXX";
-    const char* dir = mkdtemp(tmpl);
-    EXPECT_NE(dir, nullptr);
-    path_ = dir != nullptr ? dir : "/nonexistent";
-  }
-  ~TempHome() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempHome(const TempHome&) = delete;
-  TempHome& operator=(const TempHome&) = delete;
-
-  const std::string& path() const { return path_; }
-
-  // Writes `content` to HOME/relative (creating directories) and returns the full path.
-  std::string Write(const std::string& relative, const std::string& content) const {
-    std::filesystem::path full = std::filesystem::path(path_) / relative;
-    std::filesystem::create_directories(full.parent_path());
-    std::ofstream(full, std::ios::binary) << content;
-    return full.string();
-  }
-
- private:
-  std::string path_;
-};
+using TempHome = ki::testing_support::TempHome;
 
 class CredentialsTestBase : public ::testing::Test {
  protected:
