@@ -144,10 +144,18 @@ class ShardReader {
     report.shard_id = shard;
     KI_ASSIGN_OR_RETURN(auto decoder, PayloadDecoder::Create(schema_, options_.decoder, options_.payload));
     ShardPosition position = state_.start.value_or(ShardPosition{});
-    KI_ASSIGN_OR_RETURN(std::string iterator, Iterator(position));
-    // Only the record at a mid-aggregate position is partly imported already.
-    std::string resume_sequence = position.subsequence_number >= 0 ? position.sequence_number : "";
-    int64_t resume_after = position.subsequence_number;
+    std::string iterator;
+    // Only the record at a mid-aggregate position is partly imported already: after acquiring an
+    // iterator at such a position, that record's user records up to resume_after are skipped.
+    std::string resume_sequence;
+    int64_t resume_after = -1;
+    auto acquire = [&]() -> Status {
+      KI_ASSIGN_OR_RETURN(iterator, Iterator(position));
+      resume_sequence = position.subsequence_number >= 0 ? position.sequence_number : "";
+      resume_after = position.subsequence_number;
+      return Status::Ok();
+    };
+    KI_RETURN_IF_ERROR(acquire());
     Status bad_status;  // the fail policy's error
     auto next_call = clock_.Monotonic();
     const int64_t cap = options_.max_records_per_run;
@@ -164,9 +172,7 @@ class ShardReader {
         Log(LogLevel::kInfo, "shard " + shard + ": iterator expired, re-acquiring after " +
                                  (position.sequence_number.empty() ? std::string("the start position")
                                                                    : position.sequence_number));
-        KI_ASSIGN_OR_RETURN(iterator, Iterator(position));
-        resume_sequence = position.subsequence_number >= 0 ? position.sequence_number : "";
-        resume_after = position.subsequence_number;
+        KI_RETURN_IF_ERROR(acquire());
         continue;
       }
       if (!got.ok()) return got.status();
