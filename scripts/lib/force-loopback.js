@@ -1,4 +1,4 @@
-// Preloaded into the Kinesis emulators (node -r) when ../shared/tools is not beside the checkout:
+// Preloaded into the Kinesis emulators (node -r):
 // neither emulator can be told to bind to loopback, so any listen() on all interfaces is turned
 // into a listen() on 127.0.0.1. Tests must never be reachable from the network.
 'use strict';

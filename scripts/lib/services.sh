@@ -7,11 +7,10 @@ KI_NODE_DIR="$KI_ROOT/tests/node"
 KI_SERVICE_PIDS=()
 KI_SERVICE_DIRS=()
 
-# The preload that makes the emulators listen on 127.0.0.1 only: ../shared/tools when present,
-# else our own copy of the same idea.
+# The preload that makes the emulators listen on 127.0.0.1 only (the project's own copy: nothing
+# outside the checkout is read).
 ki_force_loopback() {
-  local shared="$KI_ROOT/../shared/tools/force-loopback.js"
-  if [ -f "$shared" ]; then echo "$shared"; else echo "$KI_ROOT/scripts/lib/force-loopback.js"; fi
+  echo "$KI_ROOT/scripts/lib/force-loopback.js"
 }
 
 ki_free_port() {
