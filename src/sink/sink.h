@@ -6,7 +6,9 @@
 
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -18,12 +20,44 @@ namespace ki {
 // Where a shard was left: the last imported record's sequence number and, inside a KPL
 // aggregate, the last imported user record's subsequence number (-1: the whole record).
 struct ShardPosition {
+  ShardPosition() = default;
+  ShardPosition(std::string sequence, int64_t subsequence)
+      : sequence_number(std::move(sequence)), subsequence_number(subsequence) {}
+
+  // Empty for a shard that has not returned a record yet but must not forget where it started
+  // (--start-position latest): it resumes AT_TIMESTAMP resume_timestamp_ms.
   std::string sequence_number;
   int64_t subsequence_number = -1;
+  int64_t resume_timestamp_ms = -1;  // epoch ms; only with an empty sequence_number
+  // The stream this position belongs to (DescribeStreamSummary's ARN and creation time), so a
+  // deleted and recreated stream is noticed. Empty / -1 for rows written before they were kept.
+  std::string stream_arn;
+  int64_t stream_created_ms = -1;
+  // Derived from the table's metadata columns, not read from the positions table. Then
+  // subsequence_number counts the user records of that record the table already holds, minus one
+  // (the record is re-read AT its sequence number and those user records are skipped).
+  bool derived = false;
   bool operator==(const ShardPosition&) const = default;
 };
 
 using ShardPositions = std::map<std::string, ShardPosition>;  // shard id -> position
+
+// For logs and test failures: "seq/sub", "@<ms>" for a time position, "(derived)".
+inline std::ostream& operator<<(std::ostream& os, const ShardPosition& p) {
+  os << (p.sequence_number.empty() ? std::string("-") : p.sequence_number) << "/"
+     << p.subsequence_number;
+  if (p.resume_timestamp_ms >= 0) os << " @" << p.resume_timestamp_ms;
+  if (!p.stream_arn.empty()) os << " " << p.stream_arn << "@" << p.stream_created_ms;
+  if (p.derived) os << " (derived)";
+  return os;
+}
+
+// A row of the positions table, for `kinesis-import positions show`.
+struct StoredPosition {
+  std::string shard_id;
+  ShardPosition position;
+  int64_t updated_at_us = 0;
+};
 
 // A record that could not be converted, kept for replay under the dead-letter policy.
 struct RejectedRecord {
@@ -49,19 +83,33 @@ class Sink {
   virtual Result<TableSchema> DescribeTable(const std::string& table) = 0;
 
   // Starts the run's transaction for `schema` (the result of DescribeTable). Creates the positions
-  // table (kinesis_import_positions, in the target table's schema) if it does not exist.
+  // table (kinesis_import_positions, in the target table's schema) if it does not exist, and
+  // migrates one written by an earlier version in place (its schema version is kept in
+  // kinesis_import_schema_version beside it; see docs/positions.md).
   virtual Status Begin(const TableSchema& schema) = 0;
 
   // Positions of `stream` for the table given to Begin. From the positions table; when it has no
-  // entry for this (stream, table), derived from the table's metadata columns (the numerically
-  // largest shard_sequence_number per kinesis_shard_id), if it has them.
+  // row for this table at all (for no stream: a table filled by the Exasol connector, or lost
+  // positions), derived from the table's metadata columns if it has them: per kinesis_shard_id
+  // the numerically largest shard_sequence_number and, with a kinesis_subsequence_number column,
+  // the largest subsequence number there, else the number of rows with that sequence number
+  // minus one (see ShardPosition::derived).
   virtual Result<ShardPositions> LoadPositions(const std::string& stream) = 0;
+
+  // Whether the target table holds any row (a table recreated empty under old positions).
+  virtual Result<bool> TableHasRows() = 0;
 
   // Appends the batch's rows; its columns are the schema's columns in order.
   virtual Status Append(const RowBatch& batch) = 0;
 
   // Records the positions of the shards that moved in this run (others stay as they are).
   virtual Status SavePositions(const std::string& stream, const ShardPositions& positions) = 0;
+
+  // The stored positions of `stream` for the table (never derived), ordered by shard id.
+  virtual Result<std::vector<StoredPosition>> ListPositions(const std::string& stream) = 0;
+  // Deletes the stored positions of `stream` for the table: one shard, or all with an empty
+  // `shard_id`. Returns how many rows were deleted. Inside the open transaction.
+  virtual Result<int64_t> DeletePositions(const std::string& stream, const std::string& shard_id) = 0;
 
   // Dead-letter policy: creates the rejects table if it does not exist (`rejects_table` may be
   // schema-qualified; default name chosen by the caller: "<table>_rejects"), inside the run's

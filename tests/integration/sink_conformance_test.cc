@@ -467,6 +467,13 @@ TEST_P(SinkConformance, LaterRunUpdatesItsShardsAndKeepsTheOthers) {
   EXPECT_TRUE(other_table->empty());
 }
 
+// A position derived from the table's metadata columns (Sink::LoadPositions).
+ShardPosition Derived(std::string sequence, int64_t subsequence) {
+  ShardPosition p(std::move(sequence), subsequence);
+  p.derived = true;
+  return p;
+}
+
 TEST_P(SinkConformance, ResumesFromMetadataColumnsComparingNumerically) {
   db().Exec(R"(CREATE TABLE events (payload VARCHAR, "Kinesis_Shard_Id" VARCHAR,
           shard_sequence_number VARCHAR, kinesis_subsequence_number BIGINT);
@@ -483,13 +490,111 @@ TEST_P(SinkConformance, ResumesFromMetadataColumnsComparingNumerically) {
   const std::string& shard1 = loaded->at("shard-1").sequence_number;
   EXPECT_TRUE(shard1 == "10" || shard1 == "010") << shard1;
   EXPECT_EQ(loaded->at("shard-1").subsequence_number, -1);
+  EXPECT_TRUE(loaded->at("shard-1").derived);
   EXPECT_EQ(loaded->at("shard-2"),
-            (ShardPosition{"49590338271490256608559692538361571095921575989136588898", 2}));
+            Derived("49590338271490256608559692538361571095921575989136588898", 2));
   // Once a run saved positions, the positions table wins over the columns.
   RunOnce("events", RowBatch(4), "s", {{"shard-1", {"5", -1}}});
   auto saved = LoadOnce("events", "s");
   ASSERT_TRUE(saved.ok());
   EXPECT_EQ(*saved, (ShardPositions{{"shard-1", {"5", -1}}}));
+}
+
+// Without a subsequence column the rows of the newest record are counted, so a table whose last
+// run stopped inside a KPL aggregate resumes at the next user record (issue 8, case 3).
+TEST_P(SinkConformance, DerivedWithoutSubsequenceColumnCountsTheRowsOfTheLastRecord) {
+  db().Exec(R"(CREATE TABLE events (payload VARCHAR, kinesis_shard_id VARCHAR,
+          shard_sequence_number VARCHAR);
+      INSERT INTO events VALUES ('a', 's1', '9'), ('b', 's1', '10'), ('c', 's1', '2'),
+        ('d', 's2', '77'), ('e', 's2', '077'), ('f', 's2', '77'), ('g', 's2', '8');)");
+  auto loaded = LoadOnce("events", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->at("s1"), Derived("10", 0));  // one row: skip that record's one user record
+  EXPECT_EQ(loaded->at("s2").subsequence_number, 2);  // three rows of record 77
+  EXPECT_TRUE(loaded->at("s2").derived);
+}
+
+// Positions of another stream in the positions table: nothing is derived (issue 8, case 2), but
+// a table with no positions row at all still derives.
+TEST_P(SinkConformance, NothingIsDerivedWhenTheTableHasPositionsOfAnotherStream) {
+  db().Exec(R"(CREATE TABLE events (payload VARCHAR, kinesis_shard_id VARCHAR,
+          shard_sequence_number VARCHAR);
+      INSERT INTO events VALUES ('a', 'shardId-000000000000', '500');)");
+  auto derived = LoadOnce("events", "stream-b");
+  ASSERT_TRUE(derived.ok()) << derived.status().message();
+  EXPECT_EQ(*derived, (ShardPositions{{"shardId-000000000000", Derived("500", 0)}}));
+  RunOnce("events", RowBatch(3), "stream-a", {{"shardId-000000000000", {"600", -1}}});
+  auto after = LoadOnce("events", "stream-b");
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_TRUE(after->empty());
+}
+
+// Version 2 keeps a time to resume from, the stream's identity, and can list and delete rows.
+TEST_P(SinkConformance, PositionsKeepTimeAndStreamIdentityAndCanBeListedAndDeleted) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  ShardPosition at_time;
+  at_time.resume_timestamp_ms = 1764582000123;
+  at_time.stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+  at_time.stream_created_ms = 1764500000456;
+  ShardPosition at_seq(kSeqA, 3);
+  at_seq.stream_arn = at_time.stream_arn;
+  at_seq.stream_created_ms = at_time.stream_created_ms;
+  RunOnce("t", IdNameBatch(0, 1), "s", {{"shard-a", at_time}, {"shard-b", at_seq}});
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", at_time}, {"shard-b", at_seq}}));
+
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE(sink->Begin(*schema).ok());
+  auto listed = sink->ListPositions("s");
+  ASSERT_TRUE(listed.ok()) << listed.status().message();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].shard_id, "shard-a");
+  EXPECT_EQ((*listed)[1].position, at_seq);
+  EXPECT_GT((*listed)[1].updated_at_us, 0);
+  auto has_rows = sink->TableHasRows();
+  ASSERT_TRUE(has_rows.ok());
+  EXPECT_TRUE(*has_rows);
+  auto one = sink->DeletePositions("s", "shard-b");
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  EXPECT_EQ(*one, 1);
+  auto rest = sink->DeletePositions("s", "");
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(*rest, 1);
+  sink->Rollback();  // nothing deleted after all
+  auto again = LoadOnce("t", "s");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->size(), 2u);
+}
+
+// A positions table written by version 0.1 (schema version 1) is migrated in place: its rows
+// keep working and the new columns appear.
+TEST_P(SinkConformance, VersionOnePositionsTableIsMigratedInPlace) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR); "
+            "CREATE TABLE kinesis_import_positions (stream_name VARCHAR NOT NULL, "
+            "table_name VARCHAR NOT NULL, shard_id VARCHAR NOT NULL, sequence_number VARCHAR NOT "
+            "NULL, subsequence_number BIGINT NOT NULL DEFAULT -1, updated_at TIMESTAMP NOT NULL)");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok());
+  db().Exec("INSERT INTO kinesis_import_positions VALUES ('s', '" + schema->QualifiedName() +
+            "', 'shard-a', '" + kSeqA + "', -1, TIMESTAMP '2026-01-01 00:00:00')");
+  sink.reset();
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {kSeqA, -1}}}));
+  // DuckDB migrates inside the run's transaction (LoadOnce rolls back); a committed run keeps it.
+  RunOnce("t", IdNameBatch(0, 1), "s", {});
+  EXPECT_EQ(QueryOne("SELECT version FROM kinesis_import_schema_version "
+                     "WHERE component = 'positions'"),
+            "2");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM kinesis_import_positions WHERE stream_arn IS NULL "
+                     "AND resume_at IS NULL AND stream_created_at IS NULL"),
+            "1");
 }
 
 // Replaying the same records in a later run is avoided by the positions; a rolled-back run's
@@ -838,9 +943,11 @@ TEST_P(SinkConformance, HostileTableNameIsQuotedEverywhere) {
   auto loaded = LoadOnce(quoted, "s'; DROP TABLE x; --");
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {"12", -1}}}));
-  auto derived = LoadOnce(quoted, "another stream");  // no positions: from the columns
+  // The table has positions (of another stream): its columns may hold that stream's sequence
+  // numbers, so nothing is derived for a new stream (issue 8, case 2).
+  auto derived = LoadOnce(quoted, "another stream");
   ASSERT_TRUE(derived.ok()) << derived.status().message();
-  EXPECT_EQ(*derived, (ShardPositions{{"shard-a", {"12", -1}}}));
+  EXPECT_TRUE(derived->empty());
 }
 
 TEST_P(SinkConformance, MissingTableIsNotFoundWithCreateTableSuggestion) {

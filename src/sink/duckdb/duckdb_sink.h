@@ -52,6 +52,9 @@ class DuckDbSink final : public Sink {
 
   // Call before the first Append (rows appended in this run are not considered).
   Result<ShardPositions> LoadPositions(const std::string& stream) override;
+  Result<bool> TableHasRows() override;
+  Result<std::vector<StoredPosition>> ListPositions(const std::string& stream) override;
+  Result<int64_t> DeletePositions(const std::string& stream, const std::string& shard_id) override;
 
   // Hot path: converts the batch column by column into a reused data chunk of up to
   // duckdb_vector_size() rows and hands it to the appender; no per-row heap allocation.
@@ -102,6 +105,8 @@ class DuckDbSink final : public Sink {
   Status Execute(const char* sql, const std::string& what);
   Status Prepare(const std::string& sql, DuckDbPreparedStatement& statement,
                  const std::string& what);
+  // Creates the positions table (current schema) or migrates an older one, in the transaction.
+  Status MigratePositionsTable(const std::string& version_table_sql);
   // Flushes the appender's cache into the transaction.
   Status FlushAppender();
   Status AppenderError(const std::string& what);

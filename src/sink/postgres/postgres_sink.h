@@ -78,7 +78,7 @@ class PostgresSink final : public Sink {
   Result<TableSchema> DescribeTable(const std::string& table) override;
 
   // Creates kinesis_import_positions (PRIMARY KEY (stream_name, table_name, shard_id)) in the
-  // table's schema if missing, in a short transaction of its own serialised by an advisory lock
+  // table's schema if missing, or migrates an older version's table, in a short transaction of its own serialised by an advisory lock
   // (so concurrent first runs do not collide), then BEGIN and checks that the table still has the
   // described columns with the described types (binary COPY must match them exactly: Fatal
   // otherwise). On error nothing stays open.
@@ -87,6 +87,9 @@ class PostgresSink final : public Sink {
   // Takes the run's lock for `stream` (see above), then reads the positions; falls back to the
   // metadata columns (numerically largest sequence number per shard) like the DuckDB sink.
   Result<ShardPositions> LoadPositions(const std::string& stream) override;
+  Result<bool> TableHasRows() override;
+  Result<std::vector<StoredPosition>> ListPositions(const std::string& stream) override;
+  Result<int64_t> DeletePositions(const std::string& stream, const std::string& shard_id) override;
 
   // Hot path: one COPY ... FROM STDIN (binary format) per call, rows encoded into a 256 KiB buffer
   // handed to PQputCopyData. Before anything is sent the whole batch is checked: text must be
