@@ -46,7 +46,7 @@ start_kinesis_local() {
   port="$(ki_free_port)"; tls="$(ki_free_port)"; ki_service_dir; dir="$KI_SERVICE_DIR"
   KINESIS_MOCK_PLAIN_PORT=$port KINESIS_MOCK_TLS_PORT=$tls \
     KINESIS_MOCK_CERT_PATH="$KI_NODE_DIR/node_modules/kinesis-local/server.json" LOG_LEVEL=WARN \
-    CREATE_STREAM_DURATION=50ms SPLIT_SHARD_DURATION=50ms MERGE_SHARDS_DURATION=50ms SHARD_LIMIT=2000 \
+    CREATE_STREAM_DURATION=50ms DELETE_STREAM_DURATION=50ms SPLIT_SHARD_DURATION=50ms MERGE_SHARDS_DURATION=50ms SHARD_LIMIT=2000 \
     node -r "$(ki_force_loopback)" "$KI_NODE_DIR/node_modules/kinesis-local/main.js" \
     >"$dir/kinesis-local.log" 2>&1 &
   local pid=$!

@@ -15,5 +15,6 @@ void RegisterPeekCommand(CLI::App& app, std::function<int()>* run);
 void RegisterStreamCommand(CLI::App& app, std::function<int()>* run);
 void RegisterRunCommand(CLI::App& app, std::function<int()>* run);
 void RegisterSqlCommand(CLI::App& app, std::function<int()>* run);
+void RegisterPositionsCommand(CLI::App& app, std::function<int()>* run);
 
 }  // namespace ki::cli

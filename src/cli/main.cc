@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   ki::cli::RegisterStreamCommand(app, &run);
   ki::cli::RegisterRunCommand(app, &run);
   ki::cli::RegisterSqlCommand(app, &run);
+  ki::cli::RegisterPositionsCommand(app, &run);
 
   try {
     app.parse(argc, argv);

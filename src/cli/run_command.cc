@@ -258,10 +258,10 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
       opts.start_position = *start;
       auto session = OpenKinesis(o->aws);
       if (!session.ok()) return ReportError(session.status());
-      auto sink = OpenSink(o->db);
+      auto sink = OpenSink(o->db, DbAccess::kExisting);
       if (!sink.ok()) return ReportError(sink.status());
       auto report = RunImport(*session->client, **sink, opts, SystemClock());
-      if (!report.ok()) return ReportError(report.status().WithContext("run failed, nothing was committed"));
+      if (!report.ok()) return ReportError(report.status());
       if (o->output == "json") PrintJson(*report);
       else PrintText(*report);
       return kExitOk;

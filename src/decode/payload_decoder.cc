@@ -1,5 +1,7 @@
 #include "decode/payload_decoder.h"
 
+#include <algorithm>
+
 #include <simdjson.h>
 
 #include <cstdint>
@@ -62,8 +64,11 @@ struct Call {
   const std::function<bool(const BadUserRecord&)>& on_bad;
   DecodeOutcome outcome;
 
+  // A plain record's single user record (subsequence -1) counts as number 0: a stored position
+  // with a subsequence number is never on a plain record, and a position derived by counting
+  // rows (ShardPosition::derived) skips it when the table holds its row.
   bool Skipped(int64_t subsequence) const {
-    return resume_after >= 0 && subsequence >= 0 && subsequence <= resume_after;
+    return resume_after >= 0 && std::max<int64_t>(subsequence, 0) <= resume_after;
   }
   // No further user record may be consumed in this call.
   bool Done() const { return outcome.stopped || outcome.user_records >= max_user_records; }
@@ -229,12 +234,13 @@ Result<DecodeOutcome> PayloadDecoder::Impl::Decode(
   if (options_.deaggregate_kpl) kpl = Deaggregate(record.data, user_records_, &kpl_why_);
   switch (kpl) {
     case KplResult::kMalformed:
+      if (call.Skipped(-1)) return call.outcome;
       KI_RETURN_IF_ERROR(Bad(call, -1, record.partition_key, record.data, BadRecord(kpl_why_)));
       return call.outcome;
     case KplResult::kNotAggregated:
       if (options_.format == PayloadFormat::kNdjson) {
         KI_RETURN_IF_ERROR(DecodeNdjsonRecord(call));
-      } else {
+      } else if (!call.Skipped(-1)) {
         KI_RETURN_IF_ERROR(DecodeUserRecord(call, -1, record.partition_key, record.data));
       }
       return call.outcome;

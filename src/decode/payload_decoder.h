@@ -98,7 +98,7 @@ class PayloadDecoder {
   // Decodes `record` into rows of `batch`, skipping user records with a subsequence number
   // <= `resume_after_subsequence` (-1: skip none; used to resume inside an aggregate) and
   // stopping after `max_user_records` user records (>= 1; use INT64_MAX for no limit). User
-  // records with subsequence number -1 are never skipped. Every bad user record is passed to
+  // records with subsequence number -1 count as number 0. Every bad user record is passed to
   // `on_bad` (the batch is left without its row); if on_bad returns false, decoding stops at once
   // and the outcome says how far it got (the bad user record counts as consumed). A non-OK Status
   // is for internal errors only (kInvalidArgument for a batch of the wrong width or

@@ -179,6 +179,9 @@ Result<StreamSummary> ParseDescribeStreamSummary(std::string_view body) {
     s.stream_mode = std::string(StringField(mode, "StreamMode"));
   if (auto n = NumberField(d, "OpenShardCount")) s.open_shard_count = int64_t(*n);
   if (auto n = NumberField(d, "RetentionPeriodHours")) s.retention_period_hours = int64_t(*n);
+  // Epoch seconds with a fraction (JSON protocol); kept to the millisecond.
+  if (auto t = NumberField(d, "StreamCreationTimestamp"))
+    s.creation_timestamp_ms = static_cast<int64_t>(std::llround(*t * 1000.0));
   return s;
 }
 

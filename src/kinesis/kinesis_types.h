@@ -28,6 +28,7 @@ struct StreamSummary {
   std::string stream_mode;  // PROVISIONED / ON_DEMAND, empty when the server does not say
   int64_t open_shard_count = 0;
   int64_t retention_period_hours = 0;
+  int64_t creation_timestamp_ms = -1;  // StreamCreationTimestamp; -1 when the server does not say
 };
 
 enum class IteratorType {

@@ -12,6 +12,8 @@
 
 #include "common/log.h"
 #include "common/sequence_number.h"
+#include "common/time_format.h"
+#include "kinesis/kpl_aggregation.h"
 
 namespace ki {
 namespace {
@@ -97,10 +99,24 @@ class BatchQueue {
 
 struct ShardState {
   ShardInfo info;
-  std::optional<ShardPosition> start;  // stored position, if any
+  std::optional<ShardPosition> start;  // stored (or derived) position, if any
   ShardReport report;                  // written by the reader, read after join
   Status status;
+  // --start-position latest on a shard without a position: a time at or before the LATEST
+  // iterator was taken, so a run that reads nothing still leaves a position (epoch ms).
+  int64_t latest_taken_ms = -1;
 };
+
+// How far before the local clock a LATEST start is remembered. Kinesis stamps arrival times with
+// its own clock; SigV4 refuses requests from a clock more than 5 minutes off, so with this margin
+// no record put after the LATEST iterator can carry an earlier arrival time. The price is that
+// the next run may also import records from up to 5 minutes before the first one started.
+constexpr int64_t kLatestClockMarginMs = 5 * 60 * 1000;
+
+int64_t EpochMs(Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch())
+      .count();
+}
 
 class ShardReader {
  public:
@@ -120,15 +136,43 @@ class ShardReader {
   static constexpr size_t kListedBadRecords = 10;
 
   // A stored position inside an aggregate resumes AT its sequence number and skips the user
-  // records up to its subsequence number; a whole-record position resumes AFTER it.
+  // records up to its subsequence number; a whole-record position resumes AFTER it; a
+  // time-only position (a LATEST start that read nothing) resumes AT_TIMESTAMP.
   Result<std::string> Iterator(const ShardPosition& position) {
     IteratorStart start = options_.start_position;
     if (!position.sequence_number.empty()) {
       start.type = position.subsequence_number >= 0 ? IteratorType::kAtSequenceNumber
                                                     : IteratorType::kAfterSequenceNumber;
       start.sequence_number = position.sequence_number;
+    } else if (position.resume_timestamp_ms >= 0) {
+      start.type = IteratorType::kAtTimestamp;
+      start.timestamp = static_cast<double>(position.resume_timestamp_ms) / 1000.0;
+    } else if (start.type == IteratorType::kLatest && state_.latest_taken_ms < 0) {
+      state_.latest_taken_ms = EpochMs(clock_) - kLatestClockMarginMs;
     }
-    return kinesis_.GetShardIterator(options_.stream, state_.info.shard_id, start);
+    auto iterator = kinesis_.GetShardIterator(options_.stream, state_.info.shard_id, start);
+    if (iterator.ok() || position.sequence_number.empty() ||
+        iterator.status().kind() != ErrorKind::kFatal) {
+      return iterator;
+    }
+    // Kinesis refuses a sequence number that is not from this shard of this stream with
+    // InvalidArgumentException; retrying cannot help, so say where the position came from and
+    // the way out.
+    const std::string what = std::string(IteratorTypeName(start.type)) + " " +
+                             position.sequence_number + " of shard '" + state_.info.shard_id +
+                             "' in stream '" + options_.stream + "'";
+    if (position.derived) {
+      return iterator.status().WithContext(
+          "the position " + what + " was derived from table '" + options_.table +
+          "' (its kinesis_shard_id/shard_sequence_number columns, as there are no stored "
+          "positions) and Kinesis refused it; if the table holds rows of another stream, import "
+          "this stream into a table of its own");
+    }
+    return iterator.status().WithContext(
+        "the stored position " + what + " was refused by Kinesis; if it does not belong to this "
+        "stream (deleted and recreated?), start the shard over from --start-position with "
+        "`kinesis-import positions reset --stream " + options_.stream + " --table " +
+        options_.table + " --shard " + state_.info.shard_id + "`");
   }
 
   std::string Where(std::string_view sequence_number, int64_t subsequence) const {
@@ -190,7 +234,20 @@ class ShardReader {
           }
           int64_t skip = -1;
           if (!resume_sequence.empty()) {
-            if (rec.sequence_number == resume_sequence) skip = resume_after;
+            if (rec.sequence_number == resume_sequence) {
+              skip = resume_after;
+              // Derived by counting rows: exact when each user record became one row, which
+              // NDJSON inside a KPL aggregate breaks (an entry's lines all share one number).
+              if (position.derived && options_.payload.format == PayloadFormat::kNdjson &&
+                  rec.data.substr(0, kKplMagic.size()) == kKplMagic) {
+                return FatalError(
+                    Where(rec.sequence_number, -1) +
+                    ": cannot tell how much of this KPL aggregate of NDJSON the table already "
+                    "holds (no stored positions, no kinesis_subsequence_number column); add a "
+                    "kinesis_subsequence_number BIGINT column, or remove the aggregate's rows "
+                    "from the table, and run again");
+              }
+            }
             resume_sequence.clear();
           }
           PayloadRecord pr{shard, rec.sequence_number, rec.partition_key, rec.arrival_time_ms * 1000, rec.data};
@@ -275,14 +332,59 @@ void MaybePauseBeforeCommit() {
 
 }  // namespace
 
-Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,
-                               Clock& clock) {
+namespace {
+
+// Whether the stored positions were written for the stream as it is now: a stream deleted and
+// recreated under the same name has the same ARN but another creation time.
+Status CheckStreamIdentity(const ShardPositions& positions, const StreamSummary& stream,
+                           const ImportOptions& options) {
+  for (const auto& [shard, p] : positions) {
+    if (p.derived || p.stream_arn.empty()) continue;  // rows written before identities were kept
+    const bool same_arn = stream.stream_arn.empty() || p.stream_arn == stream.stream_arn;
+    const bool same_time = stream.creation_timestamp_ms < 0 || p.stream_created_ms < 0 ||
+                           p.stream_created_ms == stream.creation_timestamp_ms;
+    if (same_arn && same_time) continue;
+    auto created = [](int64_t ms) {
+      return ms < 0 ? std::string("at an unknown time") : "at " + FormatIso8601Millis(ms);
+    };
+    return FatalError("the positions of stream '" + options.stream + "' in table '" +
+                      options.table + "' belong to " + p.stream_arn + " created " +
+                      created(p.stream_created_ms) + ", but the stream now is " +
+                      stream.stream_arn + " created " + created(stream.creation_timestamp_ms) +
+                      ": it was deleted and recreated, so its old sequence numbers mean nothing. "
+                      "To import the new stream from --start-position, delete the old positions "
+                      "with `kinesis-import positions reset --stream " + options.stream +
+                      " --table " + options.table + "`");
+  }
+  return Status::Ok();
+}
+
+// A sequence number is a decimal string of up to 129 digits (56 today): a metadata column that
+// cannot hold every one would turn every record into a bad record, so it is refused up front.
+constexpr int64_t kMaxSequenceNumberDigits = 129;
+
+Status CheckSequenceNumberColumn(const TableSchema& schema) {
+  const ColumnSpec* c = schema.FindMetadata(MetadataColumn::kSequenceNumber);
+  if (c == nullptr) return Status::Ok();
+  const bool text = c->type == ColumnType::kVarchar &&
+                    (c->max_length < 0 || c->max_length >= kMaxSequenceNumberDigits);
+  if (text) return Status::Ok();
+  return InvalidArgument("table '" + schema.QualifiedName() + "' column '" + c->name + "' is " +
+                         c->type_name + ", which cannot hold every Kinesis sequence number "
+                         "(decimal strings of up to 129 digits; today's have 56): make it "
+                         "VARCHAR (or varchar(n) with n >= 129, or text)");
+}
+
+Result<ImportReport> RunImportOnce(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,
+                                   Clock& clock, bool& commit_attempted) {
   auto started = clock.Monotonic();
   if (options.max_records_per_run <= 0) return InvalidArgument("max-records-per-run must be positive");
   KI_ASSIGN_OR_RETURN(TableSchema schema, sink.DescribeTable(options.table));
+  KI_RETURN_IF_ERROR(CheckSequenceNumberColumn(schema));
   // Fail on a table the decoder cannot fill before touching Kinesis.
   KI_RETURN_IF_ERROR(PayloadDecoder::Create(schema, options.decoder, options.payload).status());
 
+  KI_ASSIGN_OR_RETURN(StreamSummary stream, kinesis.DescribeStreamSummary(options.stream));
   ListShardsRequest list;
   list.stream_name = options.stream;
   KI_ASSIGN_OR_RETURN(std::vector<ShardInfo> shards, kinesis.ListShards(list));
@@ -298,6 +400,20 @@ Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportO
   } guard{sink};
 
   KI_ASSIGN_OR_RETURN(ShardPositions positions, sink.LoadPositions(options.stream));
+  KI_RETURN_IF_ERROR(CheckStreamIdentity(positions, stream, options));
+  const bool stored = !positions.empty() && !positions.begin()->second.derived;
+  if (stored) {
+    KI_ASSIGN_OR_RETURN(bool has_rows, sink.TableHasRows());
+    if (!has_rows) {
+      Log(LogLevel::kWarn,
+          "table '" + options.table + "' is empty but holds positions of stream '" +
+              options.stream + "' for " + std::to_string(positions.size()) +
+              " shard(s): the run resumes after them. If the table was dropped and recreated, "
+              "the records before those positions are not imported again; to import them, run "
+              "`kinesis-import positions reset --stream " + options.stream + " --table " +
+              options.table + "` first");
+    }
+  }
   std::string rejects_table;
   if (options.on_error == OnError::kDeadLetter) {
     rejects_table = options.rejects_table.empty() ? schema.QualifiedName() + "_rejects" : options.rejects_table;
@@ -341,15 +457,41 @@ Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportO
     report.shards.push_back(s.report);
     report.total_records += s.report.records;
     report.total_bad_records += s.report.bad_records;
-    if (!s.report.last_sequence_number.empty())
-      moved[s.info.shard_id] = ShardPosition{s.report.last_sequence_number, s.report.last_subsequence_number};
+    if (!s.report.last_sequence_number.empty()) {
+      moved[s.info.shard_id] =
+          ShardPosition{s.report.last_sequence_number, s.report.last_subsequence_number};
+    } else if (s.latest_taken_ms >= 0) {
+      // A LATEST start that read nothing: remember when it started, or the next run would start
+      // at a new LATEST and skip what arrived in between.
+      moved[s.info.shard_id].resume_timestamp_ms = s.latest_taken_ms;
+    } else if (s.start && !s.start->derived && s.start->stream_arn.empty()) {
+      moved[s.info.shard_id] = *s.start;  // an older version's row: keep it, add the identity
+    }
+  }
+  for (auto& [shard, p] : moved) {
+    p.stream_arn = stream.stream_arn;
+    p.stream_created_ms = stream.creation_timestamp_ms;
   }
   KI_RETURN_IF_ERROR(sink.SavePositions(options.stream, moved));
   MaybePauseBeforeCommit();
+  commit_attempted = true;
   KI_RETURN_IF_ERROR(sink.Commit());
   guard.armed = false;
   report.elapsed_seconds =
       std::chrono::duration<double>(clock.Monotonic() - started).count();
+  return report;
+}
+
+}  // namespace
+
+Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,
+                               Clock& clock) {
+  bool commit_attempted = false;
+  auto report = RunImportOnce(kinesis, sink, options, clock, commit_attempted);
+  // Before COMMIT the transaction was rolled back; a failed COMMIT says itself what is known.
+  if (!report.ok() && !commit_attempted) {
+    return report.status().WithContext("run failed, nothing was committed");
+  }
   return report;
 }
 

@@ -1,5 +1,7 @@
 #include "sink/sink_factory.h"
 
+#include <filesystem>
+
 #include "sink/duckdb/duckdb_sink.h"
 #include "sink/postgres/postgres_sink.h"
 
@@ -22,10 +24,15 @@ bool IsPostgresConnectionString(const std::string& db) {
          HasKeyword(db, "service=");
 }
 
-Result<std::unique_ptr<Sink>> OpenSink(const std::string& db) {
+Result<std::unique_ptr<Sink>> OpenSink(const std::string& db, DbAccess access) {
   if (IsPostgresConnectionString(db)) {
     KI_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(db));
     return std::unique_ptr<Sink>(std::move(sink));
+  }
+  std::error_code ec;
+  if (access == DbAccess::kExisting && db != ":memory:" && !std::filesystem::exists(db, ec)) {
+    return NotFound("DuckDB file '" + db + "' does not exist; create it with the target table "
+                    "first, e.g. kinesis-import sql --db '" + db + "' \"CREATE TABLE ...\"");
   }
   KI_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbSink> sink, DuckDbSink::Open(db));
   return std::unique_ptr<Sink>(std::move(sink));

@@ -18,6 +18,9 @@ bool IsPostgresConnectionString(const std::string& db);
 // Opens the sink for `db`: a PostgreSQL connection string (see PostgresSink::Open for its
 // errors, which never contain the password) or else the path of a DuckDB file (see
 // DuckDbSink::Open for its errors).
-Result<std::unique_ptr<Sink>> OpenSink(const std::string& db);
+// With kExisting, a DuckDB file that does not exist is NotFound instead of being created (a run
+// needs an existing table, so a typo in --db must not leave an empty database behind).
+enum class DbAccess { kCreate, kExisting };
+Result<std::unique_ptr<Sink>> OpenSink(const std::string& db, DbAccess access = DbAccess::kCreate);
 
 }  // namespace ki

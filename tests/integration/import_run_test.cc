@@ -218,6 +218,7 @@ TEST_F(ImportRunTest, ResumesFromMetadataColumnsComparingSequenceNumbersNumerica
 TEST_F(ImportRunTest, MissingTableSuggestsCreateTable) {
   std::string stream = UniqueName("notable");
   CreateStream(stream, 1);
+  Sql(db_, "CREATE TABLE other (x INTEGER)");
   auto r = Run(stream, 10);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("kinesis_table"), std::string::npos) << r.err;
@@ -282,6 +283,191 @@ TEST(ImportRunVolume, TwentyThousandRecordsFourShardsOneRun) {
                     "count(DISTINCT kinesis_shard_id) FROM kinesis_table"),
             "20000,20000," + std::to_string(sum_id) + "," + std::to_string(sum_temp) + ",4\n");
   EXPECT_EQ(Sql(db, "SELECT count(*) FROM kinesis_table WHERE status <> 's' || (sensorId % 10)::INT"), "0\n");
+}
+
+// --- Issue 8: positions that lose or block data ---
+
+class ImportPositionsTest : public ImportRunTest {
+ protected:
+  std::string SequenceNumbers(const std::string& stream) {
+    auto sdk = RunNode("sdk_client.js", {"read-all", "--endpoint", endpoint_, "--stream", stream});
+    EXPECT_EQ(sdk.exit_code, 0) << sdk.err;
+    std::string out;
+    simdjson::dom::parser p;
+    for (const auto& line : Lines(sdk.out)) {
+      out += std::string(p.parse(line).value()["sequence_number"].get_string().value()) + "\n";
+    }
+    return out;
+  }
+  ProcessResult Positions(std::vector<std::string> args) {
+    args.insert(args.begin(), "positions");
+    args.insert(args.end(), {"--table", "kinesis_table", "--db", db_});
+    return RunCli(args);
+  }
+};
+
+// Case 1: a LATEST start that reads nothing keeps a time position, so what is put before the
+// next run is imported by it (both emulators).
+TEST_F(ImportPositionsTest, LatestThatReadsNothingRemembersWhereItStarted) {
+  for (const char* service : {"KI_KINESIS_LOCAL_ENDPOINT", "KI_KINESALITE_ENDPOINT"}) {
+    SCOPED_TRACE(service);
+    endpoint_ = ServiceEndpoint(service);
+    db_ = dir_.File(std::string(service) + ".duckdb");
+    const std::string stream = UniqueName("latest");
+    CreateStream(stream, 1);
+    Put(stream, SensorRecords(1, 3));  // before the first run: LATEST skips these
+    Sql(db_, kSeedTable);
+    auto first = Run(stream, 100, {"--start-position", "latest"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_EQ(Imported(first), 0);
+    EXPECT_EQ(Sql(db_, "SELECT sequence_number, resume_at IS NOT NULL FROM kinesis_import_positions"),
+              ",true\n");
+    Put(stream, SensorRecords(11, 14));
+    auto second = Run(stream, 100, {"--start-position", "latest"});
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    // The 4 put after the first run; the 3 put just before it may come too (the time position
+    // is taken 5 minutes early, see kLatestClockMarginMs), never twice.
+    EXPECT_GE(Imported(second), 4);
+    EXPECT_EQ(Sql(db_, "SELECT count(*) FROM kinesis_table WHERE sensorId >= 11"), "4\n");
+    EXPECT_EQ(Sql(db_, "SELECT count(*) = count(DISTINCT sensorId) FROM kinesis_table"), "true\n");
+    EXPECT_EQ(Imported(Run(stream, 100, {"--start-position", "latest"})), 0);
+  }
+}
+
+// Case 2: a second stream into a table that has positions of another starts at
+// --start-position instead of deriving from the other stream's rows.
+TEST_F(ImportPositionsTest, SecondStreamIntoTheSameTableStartsAtItsStartPosition) {
+  const std::string a = UniqueName("streama"), b = UniqueName("streamb");
+  CreateStream(a, 1);
+  CreateStream(b, 1);
+  Put(a, SensorRecords(1, 3));
+  Put(b, SensorRecords(11, 12));
+  Sql(db_, kSeedTable);
+  EXPECT_EQ(Imported(Run(a, 100)), 3);
+  auto rb = Run(b, 100);
+  ASSERT_EQ(rb.exit_code, 0) << rb.err;
+  EXPECT_EQ(Imported(rb), 2);
+  EXPECT_EQ(Imported(Run(b, 100)), 0);
+  EXPECT_EQ(Imported(Run(a, 100)), 0);
+  EXPECT_EQ(Sql(db_, "SELECT count(*), sum(sensorId) FROM kinesis_table"), "5,29\n");
+}
+
+// Case 2: a stored position Kinesis refuses is one clear error with the way out, not retries.
+TEST_F(ImportPositionsTest, StoredPositionFromAnotherStreamIsRefusedWithTheWayOut) {
+  const std::string a = UniqueName("ownera"), b = UniqueName("otherb");
+  CreateStream(a, 1);
+  CreateStream(b, 1);
+  Put(a, SensorRecords(1, 2));
+  Put(b, SensorRecords(11, 11));
+  Sql(db_, kSeedTable);
+  EXPECT_EQ(Imported(Run(a, 100)), 2);
+  const std::string foreign = Lines(SequenceNumbers(b)).at(0);
+  Sql(db_, "UPDATE kinesis_import_positions SET sequence_number = '" + foreign + "'");
+  const auto started = std::chrono::steady_clock::now();
+  auto r = Run(a, 100);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("refused by Kinesis"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("kinesis-import positions reset --stream " + a), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("shardId-000000000000"), std::string::npos) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(10)) << "refused positions must not be retried";
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+}
+
+// Case 3: no positions table and no subsequence column, the last run stopped inside a KPL
+// aggregate: the next run resumes at the next user record.
+TEST_F(ImportPositionsTest, DerivedPositionInsideAnAggregateResumesExactly) {
+  const std::string stream = UniqueName("aggderive");
+  CreateStream(stream, 1);
+  WriteFile(dir_.File("agg.ndjson"), SensorRecords(1, 33));
+  auto put = RunNode("sdk_client.js", {"put-kpl", "--endpoint", endpoint_, "--stream", stream,
+                                       "--file", dir_.File("agg.ndjson"), "--per", "33"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  Sql(db_, kSeedTable);
+  EXPECT_EQ(Imported(Run(stream, 3)), 3);
+  Sql(db_, "DROP TABLE kinesis_import_positions");  // lost positions: derive from the rows
+  auto r = Run(stream, 100);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Imported(r), 30);
+  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId) FROM kinesis_table"),
+            "33,33,561\n");
+}
+
+// Case 4: a sequence-number column that cannot hold one is a schema error before any read.
+TEST_F(ImportPositionsTest, SequenceNumberColumnTooNarrowIsASchemaErrorBeforeReading) {
+  const std::string stream = UniqueName("narrow");
+  CreateStream(stream, 1);
+  Put(stream, SensorRecords(1, 2));
+  for (const char* type : {"DECIMAL(38,0)", "HUGEINT", "BIGINT"}) {
+    SCOPED_TRACE(type);
+    Sql(db_, "DROP TABLE IF EXISTS kinesis_table; CREATE TABLE kinesis_table(sensorId INTEGER, "
+             "kinesis_shard_id VARCHAR, shard_sequence_number " + std::string(type) + ")");
+    auto r = Run(stream, 100, {"--on-error", "skip"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("shard_sequence_number"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("129 digits"), std::string::npos) << r.err;
+    EXPECT_EQ(Sql(db_, "SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                       "'kinesis_import_positions'"),
+              "0\n");
+  }
+}
+
+// Case 7: a run never creates a database file.
+TEST_F(ImportPositionsTest, RunDoesNotCreateAMissingDuckDbFile) {
+  const std::string stream = UniqueName("typo");
+  CreateStream(stream, 1);
+  db_ = dir_.File("typo.duckdb");
+  auto r = Run(stream, 10);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("typo.duckdb' does not exist"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(db_));
+}
+
+// Case 14: a deleted and recreated stream stops with the way out; `positions show` and
+// `positions reset` do what they say; an emptied table with positions warns.
+TEST_F(ImportPositionsTest, RecreatedStreamStopsAndPositionsResetStartsOver) {
+  const std::string stream = UniqueName("recreate");
+  CreateStream(stream, 1);
+  Put(stream, SensorRecords(1, 3));
+  Sql(db_, kSeedTable);
+  EXPECT_EQ(Imported(Run(stream, 100)), 3);
+
+  auto shown = Positions({"show", "--stream", stream, "--output", "json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  simdjson::dom::parser p;
+  simdjson::dom::element doc = p.parse(shown.out).value();
+  simdjson::dom::element shard = doc["shards"].at(0).value();
+  EXPECT_EQ(std::string(shard["shard_id"].get_string().value()), "shardId-000000000000");
+  EXPECT_EQ(std::string(shard["sequence_number"].get_string().value()) + "\n",
+            Lines(SequenceNumbers(stream)).back() + "\n");
+  EXPECT_NE(std::string(shard["stream_arn"].get_string().value()).find(stream), std::string::npos);
+
+  // Emptied table under old positions: imports nothing, but says why.
+  Sql(db_, "DELETE FROM kinesis_table");
+  auto empty = Run(stream, 100);
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(Imported(empty), 0);
+  EXPECT_NE(empty.err.find("is empty but holds positions"), std::string::npos) << empty.err;
+
+  auto deleted = RunNode("sdk_client.js", {"delete", "--endpoint", endpoint_, "--stream", stream});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  CreateStream(stream, 1);
+  Put(stream, SensorRecords(21, 22));
+  auto refused = Run(stream, 100);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("deleted and recreated"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("positions reset --stream " + stream), std::string::npos) << refused.err;
+
+  auto reset = Positions({"reset", "--stream", stream});
+  ASSERT_EQ(reset.exit_code, 0) << reset.err;
+  EXPECT_NE(reset.out.find("deleted 1 stored position"), std::string::npos) << reset.out;
+  auto again = Run(stream, 100);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Imported(again), 2);
+  EXPECT_EQ(Sql(db_, "SELECT sum(sensorId) FROM kinesis_table"), "43\n");
+  auto none = Positions({"show", "--stream", "no-such-stream"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_NE(none.out.find("no stored positions"), std::string::npos) << none.out;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 //                                 {shard_id, sequence_number, partition_key, data_base64}
 //   list-shards [--max-results N] the shards as a JSON array (all pages)
 //   create --shards N             create a stream and wait until it is ACTIVE
+//   delete                        delete a stream and wait until it is gone
 //   put --file F [--key K]        put NDJSON lines as records (partition key K or the line number)
 //   put-raw-b64 --file F          put lines that are base64 payloads (binary records)
 //   put-gzip --file F             put each NDJSON line gzip-compressed
@@ -18,7 +19,7 @@
 process.removeAllListeners('warning');
 const fs = require('fs');
 const { KinesisClient, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand,
-  CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } = require('@aws-sdk/client-kinesis');
+  CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } = require('@aws-sdk/client-kinesis');
 const { NodeHttpHandler } = require('@smithy/node-http-handler');
 
 function args() {
@@ -88,6 +89,20 @@ async function create() {
     await new Promise((res) => setTimeout(res, 100));
   }
   throw new Error('stream did not become ACTIVE');
+}
+
+async function deleteStream() {
+  await client.send(new DeleteStreamCommand({ StreamName: opt.stream }));
+  for (let i = 0; i < 600; i++) {
+    try {
+      await client.send(new DescribeStreamSummaryCommand({ StreamName: opt.stream }));
+    } catch (e) {
+      if (e.name === 'ResourceNotFoundException') return;
+      throw e;
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('stream was not deleted');
 }
 
 async function putPayloads(payloads) {
@@ -160,6 +175,7 @@ async function put(binary) {
     case 'read-all': await readAll(); break;
     case 'list-shards': process.stdout.write(JSON.stringify(await listShards(Number(opt['max-results'] || 0))) + '\n'); break;
     case 'create': await create(); break;
+    case 'delete': await deleteStream(); break;
     case 'put': await put(false); break;
     case 'put-raw-b64': await put(true); break;
     case 'put-gzip': await putGzip(); break;
