@@ -705,6 +705,28 @@ TEST_F(PostgresSinkRuns, LostConnectionIsRetriableAndCommitsNothing) {
   EXPECT_EQ(Query("SELECT count(*) FROM kinesis_import_positions"), "0\n");
 }
 
+// Issue 8, case 13: a connection lost during COMMIT leaves the outcome unknown, and the message
+// says so instead of claiming that nothing was committed.
+TEST_F(PostgresSinkRuns, ConnectionLostAtCommitSaysTheOutcomeIsUnknown) {
+  Exec("CREATE TABLE t (id int8, v text)");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE(sink->Begin(*schema).ok());
+  ASSERT_TRUE(sink->LoadPositions("s").ok());
+  ASSERT_TRUE(sink->Append(TextBatch({"a"})).ok());
+  ASSERT_TRUE(sink->SavePositions("s", {{"shard-a", {"1", -1}}}).ok());
+  EXPECT_EQ(Query("SELECT pg_terminate_backend(" + std::to_string(sink->BackendPid()) + ")"),
+            "t\n");
+  Status st = sink->Commit();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("the outcome is unknown"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("resumes correctly either way"), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find("nothing was committed"), std::string::npos) << st.message();
+  EXPECT_EQ(Query("SELECT count(*) FROM t"), "0\n");  // here it was not, as nothing reached it
+}
+
 TEST_F(PostgresSinkRuns, PositionsStoreTheQualifiedTableAndTheClocksTime) {
   Exec("CREATE TABLE t (id int8, v text)");
   class FixedClock final : public Clock {
