@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -25,6 +26,25 @@ enum class ErrorKind {
 
 const char* ErrorKindName(ErrorKind kind);
 
+// What a caller needs to react to an error without reading its message: where it came from
+// (AWS error type and request id, HTTP status, SQLSTATE) and librdkafka-style flags. Filled where
+// the error is first seen (the Kinesis client, the sinks); WithContext keeps it.
+struct ErrorDetail {
+  std::string aws_error_type;  // the JSON "__type" without its namespace, e.g. "ResourceNotFoundException"
+  std::string request_id;      // x-amzn-RequestId
+  int http_status = 0;         // 0: no HTTP response
+  std::string sqlstate;        // PostgreSQL's five-character code
+  // The same call may succeed when tried again (throttling, 5xx, a reset connection).
+  bool retriable = false;
+  // The open transaction is lost (a dropped database connection, a server-side abort): roll
+  // back and start again from the committed positions; retrying the statement cannot help.
+  bool abort_transaction = false;
+  // Nothing this process can do will help: the user must act.
+  bool fatal = false;
+  // COMMIT was sent and no answer came back: the transaction may or may not have committed.
+  bool commit_outcome_unknown = false;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
@@ -40,15 +60,35 @@ class [[nodiscard]] Status {
   ErrorKind kind() const { return kind_; }
   const std::string& message() const { return message_; }
 
+  // The structured detail; flags not set explicitly follow the kind (kRetriable -> retriable,
+  // kFatal -> fatal).
+  ErrorDetail detail() const {
+    ErrorDetail d = detail_ ? *detail_ : ErrorDetail{};
+    if (!detail_) {
+      d.retriable = kind_ == ErrorKind::kRetriable;
+      d.fatal = kind_ == ErrorKind::kFatal;
+    }
+    return d;
+  }
+  bool has_detail() const { return detail_ != nullptr; }
+  Status WithDetail(ErrorDetail detail) const& {
+    Status s = *this;
+    if (!ok()) s.detail_ = std::make_shared<const ErrorDetail>(std::move(detail));
+    return s;
+  }
+
   // Prefixes the message with more context: "GetRecords stream 'x' shard 'y': <message>".
   Status WithContext(const std::string& context) const& {
     if (ok()) return *this;
-    return Error(kind_, context + ": " + message_);
+    Status s = Error(kind_, context + ": " + message_);
+    s.detail_ = detail_;
+    return s;
   }
 
  private:
   ErrorKind kind_ = ErrorKind::kOk;
   std::string message_;
+  std::shared_ptr<const ErrorDetail> detail_;  // shared: statuses are copied along call chains
 };
 
 inline Status FatalError(std::string m) { return Status::Error(ErrorKind::kFatal, std::move(m)); }

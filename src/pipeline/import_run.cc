@@ -376,7 +376,7 @@ Status CheckSequenceNumberColumn(const TableSchema& schema) {
 }
 
 Result<ImportReport> RunImportOnce(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,
-                                   Clock& clock, bool& commit_attempted) {
+                                   Clock& clock) {
   auto started = clock.Monotonic();
   if (options.max_records_per_run <= 0) return InvalidArgument("max-records-per-run must be positive");
   KI_ASSIGN_OR_RETURN(TableSchema schema, sink.DescribeTable(options.table));
@@ -474,7 +474,6 @@ Result<ImportReport> RunImportOnce(KinesisClient& kinesis, Sink& sink, const Imp
   }
   KI_RETURN_IF_ERROR(sink.SavePositions(options.stream, moved));
   MaybePauseBeforeCommit();
-  commit_attempted = true;
   KI_RETURN_IF_ERROR(sink.Commit());
   guard.armed = false;
   report.elapsed_seconds =
@@ -486,10 +485,10 @@ Result<ImportReport> RunImportOnce(KinesisClient& kinesis, Sink& sink, const Imp
 
 Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,
                                Clock& clock) {
-  bool commit_attempted = false;
-  auto report = RunImportOnce(kinesis, sink, options, clock, commit_attempted);
-  // Before COMMIT the transaction was rolled back; a failed COMMIT says itself what is known.
-  if (!report.ok() && !commit_attempted) {
+  auto report = RunImportOnce(kinesis, sink, options, clock);
+  // A failed run was rolled back, unless COMMIT went unanswered: then the sink's message says
+  // that the outcome is unknown.
+  if (!report.ok() && !report.status().detail().commit_outcome_unknown) {
     return report.status().WithContext("run failed, nothing was committed");
   }
   return report;

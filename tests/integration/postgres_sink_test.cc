@@ -682,7 +682,7 @@ TEST_F(PostgresSinkRuns, ConcurrentFirstRunsCreateThePositionsTableOnce) {
   EXPECT_EQ(Query("SELECT count(*) FROM kinesis_import_positions"), std::to_string(kRuns) + "\n");
 }
 
-TEST_F(PostgresSinkRuns, LostConnectionIsRetriableAndCommitsNothing) {
+TEST_F(PostgresSinkRuns, LostConnectionAbortsTheTransactionAndCommitsNothing) {
   Exec("CREATE TABLE t (id int8, v text)");
   auto sink = OpenSink();
   ASSERT_NE(sink, nullptr);
@@ -695,7 +695,9 @@ TEST_F(PostgresSinkRuns, LostConnectionIsRetriableAndCommitsNothing) {
   EXPECT_EQ(Query("SELECT pg_terminate_backend(" + std::to_string(sink->BackendPid()) + ")"),
             "t\n");
   Status st = sink->Append(TextBatch({"c"}));
-  EXPECT_EQ(st.kind(), ErrorKind::kRetriable) << st.message();
+  // Not retriable within the transaction (issue 9): the run must roll back and start again.
+  EXPECT_TRUE(st.detail().abort_transaction) << st.message();
+  EXPECT_FALSE(st.detail().retriable) << st.message();
   EXPECT_NE(st.message().find("connection to the server was lost"), std::string::npos)
       << st.message();
   EXPECT_EQ(st.message().find(kPassword), std::string::npos) << st.message();
@@ -721,6 +723,7 @@ TEST_F(PostgresSinkRuns, ConnectionLostAtCommitSaysTheOutcomeIsUnknown) {
             "t\n");
   Status st = sink->Commit();
   ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.detail().commit_outcome_unknown) << st.message();
   EXPECT_NE(st.message().find("the outcome is unknown"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("resumes correctly either way"), std::string::npos) << st.message();
   EXPECT_EQ(st.message().find("nothing was committed"), std::string::npos) << st.message();

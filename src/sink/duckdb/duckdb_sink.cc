@@ -1,5 +1,8 @@
 #include "sink/duckdb/duckdb_sink.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -17,8 +20,19 @@
 namespace ki {
 namespace {
 
-// DuckDB's message when another process holds the file's lock.
-constexpr std::string_view kLockConflictMessage = "Could not set lock on file";
+// The process holding a conflicting lock on `path` (DuckDB locks its file with fcntl), if any.
+// Asked of the operating system after a failed open instead of reading DuckDB's message.
+std::optional<pid_t> FileLockHolder(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  const int rc = ::fcntl(fd, F_GETLK, &probe);
+  ::close(fd);
+  if (rc != 0 || probe.l_type == F_UNLCK) return std::nullopt;
+  return probe.l_pid;
+}
 
 std::string ToUpper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -270,9 +284,9 @@ Result<std::unique_ptr<DuckDbSink>> DuckDbSink::Open(const std::string& path, Cl
   DuckDbChars error;
   if (duckdb_open_ext(path.c_str(), database.out(), nullptr, error.out()) != DuckDBSuccess) {
     const std::string message = error ? error.get() : "unknown error";
-    if (message.find(kLockConflictMessage) != std::string::npos) {
-      return FatalError("DuckDB file '" + path +
-                        "' is in use by another process (another kinesis-import run?): " + message);
+    if (auto holder = FileLockHolder(path)) {
+      return FatalError("DuckDB file '" + path + "' is in use by another process (pid " +
+                        std::to_string(*holder) + ", another kinesis-import run?): " + message);
     }
     return IoError("cannot open DuckDB file '" + path + "': " + message);
   }
@@ -406,7 +420,7 @@ Result<TableSchema> DuckDbSink::DescribeTable(const std::string& table) {
 
 Status DuckDbSink::Begin(const TableSchema& schema) {
   if (in_transaction_) {
-    return InvalidArgument(Describe() + ": Begin called while a run is already open");
+    return InternalError(Describe() + ": Begin called while a run is already open");
   }
   schema_ = schema;
   broken_ = false;
@@ -560,7 +574,7 @@ Status DuckDbSink::MigratePositionsTable(const std::string& version_table_sql) {
 }
 
 Result<std::vector<StoredPosition>> DuckDbSink::ListPositions(const std::string& stream) {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": ListPositions called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": ListPositions called before Begin");
   const std::string table_key = schema_.QualifiedName();
   const std::string what =
       Describe() + ": loading positions of stream '" + stream + "' for table '" + table_key + "'";
@@ -587,7 +601,7 @@ Result<std::vector<StoredPosition>> DuckDbSink::ListPositions(const std::string&
 
 Result<ShardPositions> DuckDbSink::LoadPositions(const std::string& stream) {
   if (!in_transaction_) {
-    return InvalidArgument(Describe() + ": LoadPositions called before Begin");
+    return InternalError(Describe() + ": LoadPositions called before Begin");
   }
   KI_ASSIGN_OR_RETURN(std::vector<StoredPosition> stored, ListPositions(stream));
   ShardPositions positions;
@@ -650,7 +664,7 @@ Result<ShardPositions> DuckDbSink::LoadPositions(const std::string& stream) {
 }
 
 Result<bool> DuckDbSink::TableHasRows() {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": TableHasRows called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": TableHasRows called before Begin");
   const std::string table_sql =
       (schema_.schema.empty() ? std::string() : QuoteIdentifier(schema_.schema) + ".") +
       QuoteIdentifier(schema_.table);
@@ -661,7 +675,7 @@ Result<bool> DuckDbSink::TableHasRows() {
 }
 
 Result<int64_t> DuckDbSink::DeletePositions(const std::string& stream, const std::string& shard_id) {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": DeletePositions called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": DeletePositions called before Begin");
   const std::string table_key = schema_.QualifiedName();
   const std::string what = Describe() + ": deleting positions of stream '" + stream +
                            "' for table '" + table_key + "'";
@@ -685,7 +699,7 @@ Result<int64_t> DuckDbSink::DeletePositions(const std::string& stream, const std
 
 Status DuckDbSink::Append(const RowBatch& batch) {
   if (!in_transaction_ || !appender_) {
-    return InvalidArgument(Describe() + ": Append called before Begin");
+    return InternalError(Describe() + ": Append called before Begin");
   }
   if (broken_) return IoError(TableForMessages() + ": an earlier append failed; roll back");
   const size_t columns = writers_.size();
@@ -822,7 +836,7 @@ Status DuckDbSink::FlushAppender() {
 
 Status DuckDbSink::SavePositions(const std::string& stream, const ShardPositions& positions) {
   if (!in_transaction_) {
-    return InvalidArgument(Describe() + ": SavePositions called before Begin");
+    return InternalError(Describe() + ": SavePositions called before Begin");
   }
   if (broken_) return IoError(TableForMessages() + ": an earlier append failed; roll back");
   KI_RETURN_IF_ERROR(FlushAppender());
@@ -854,7 +868,7 @@ Status DuckDbSink::SavePositions(const std::string& stream, const ShardPositions
 }
 
 Status DuckDbSink::Commit() {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": Commit called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": Commit called before Begin");
   if (broken_) {
     Rollback();
     return IoError(TableForMessages() + ": an earlier append failed; the run was rolled back");
@@ -879,7 +893,7 @@ Status DuckDbSink::Commit() {
 }
 
 Status DuckDbSink::PrepareRejects(const std::string& rejects_table) {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": PrepareRejects called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": PrepareRejects called before Begin");
   KI_ASSIGN_OR_RETURN(std::vector<std::string> parts,
       SplitQualifiedName(rejects_table, UnquotedCase::kKeep, "catalog.schema.table"));
   // An unqualified name lives beside the target table.

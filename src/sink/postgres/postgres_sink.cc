@@ -532,21 +532,29 @@ Status PostgresSink::ErrorFrom(const PGresult* result, const std::string& what) 
   if (message.empty()) message = "unknown error";
 
   const bool connection_lost = PQstatus(connection_.get()) == CONNECTION_BAD;
+  ErrorDetail detail;
+  detail.sqlstate = state;
+  // Inside a transaction every error aborts it (PostgreSQL accepts only ROLLBACK afterwards), so
+  // nothing is retriable there: the run rolls back and starts again from committed positions.
+  detail.abort_transaction = in_transaction_ || connection_lost;
   ErrorKind kind = ErrorKind::kIo;
   const std::string cls = state.substr(0, 2);
   if (connection_lost || cls == "08" || state == "57P01" || state == "57P02" ||
       state == "57P03") {
-    kind = ErrorKind::kRetriable;
+    kind = in_transaction_ ? ErrorKind::kIo : ErrorKind::kRetriable;
     message = "the connection to the server was lost: " + message;
   } else if (state == "40001" || state == "40P01" || state == "55P03" || state == "57014") {
-    kind = ErrorKind::kRetriable;  // serialization failure, deadlock, lock or statement timeout
+    // serialization failure, deadlock, lock or statement timeout: a new transaction may succeed
+    kind = in_transaction_ ? ErrorKind::kIo : ErrorKind::kRetriable;
   } else if (cls == "22" || cls == "23") {
     kind = ErrorKind::kBadRecord;
   } else if (cls == "42" || cls == "28") {
     kind = ErrorKind::kFatal;  // missing table/column, permissions: the user must act
+    detail.fatal = true;
   }
+  detail.retriable = kind == ErrorKind::kRetriable;
   if (!state.empty()) message += " (SQLSTATE " + state + ")";
-  return Status::Error(kind, Scrub(what + ": " + message));
+  return Status::Error(kind, Scrub(what + ": " + message)).WithDetail(std::move(detail));
 }
 
 // --- Catalog ---
@@ -718,7 +726,7 @@ Status PostgresSink::CreatePositionsTable() {
 
 Status PostgresSink::Begin(const TableSchema& schema) {
   if (in_transaction_) {
-    return InvalidArgument(Describe() + ": Begin called while a run is already open");
+    return InternalError(Describe() + ": Begin called while a run is already open");
   }
   schema_ = schema;
   broken_ = false;
@@ -874,7 +882,7 @@ Status PostgresSink::LockStream(const std::string& stream) {
 }
 
 Result<std::vector<StoredPosition>> PostgresSink::ListPositions(const std::string& stream) {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": ListPositions called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": ListPositions called before Begin");
   if (broken_) return IoError(TableForMessages() + ": an earlier statement failed; roll back");
   KI_RETURN_IF_ERROR(LockStream(stream));
   const std::string table_key = schema_.QualifiedName();
@@ -967,7 +975,7 @@ Result<ShardPositions> PostgresSink::LoadPositions(const std::string& stream) {
 }
 
 Result<bool> PostgresSink::TableHasRows() {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": TableHasRows called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": TableHasRows called before Begin");
   KI_ASSIGN_OR_RETURN(PgResult rows, Exec("SELECT 1 FROM " + table_sql_ + " LIMIT 1", {},
                                           TableForMessages() + ": looking for rows"));
   return PQntuples(rows.get()) > 0;
@@ -975,7 +983,7 @@ Result<bool> PostgresSink::TableHasRows() {
 
 Result<int64_t> PostgresSink::DeletePositions(const std::string& stream,
                                               const std::string& shard_id) {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": DeletePositions called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": DeletePositions called before Begin");
   KI_RETURN_IF_ERROR(LockStream(stream));
   const std::string table_key = schema_.QualifiedName();
   std::string sql =
@@ -1302,7 +1310,7 @@ void PostgresSink::EncodeRow(const RowBatch& batch, size_t row, std::string& out
 // COPY 0.83-0.90M rows/s binary vs 0.63-0.73M rows/s text; this sink 0.66-0.79M rows/s, its
 // own CPU ~0.2 us/row (UTF-8 and length checks, encoding), the rest is the server.
 Status PostgresSink::Append(const RowBatch& batch) {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": Append called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": Append called before Begin");
   if (broken_) return IoError(TableForMessages() + ": an earlier statement failed; roll back");
   const size_t columns = writers_.size();
   if (batch.num_columns() != columns) {
@@ -1363,7 +1371,7 @@ Status PostgresSink::Append(const RowBatch& batch) {
 }
 
 Status PostgresSink::SavePositions(const std::string& stream, const ShardPositions& positions) {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": SavePositions called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": SavePositions called before Begin");
   if (broken_) return IoError(TableForMessages() + ": an earlier statement failed; roll back");
   KI_RETURN_IF_ERROR(LockStream(stream));
   const std::string table_key = schema_.QualifiedName();
@@ -1399,7 +1407,7 @@ Status PostgresSink::SavePositions(const std::string& stream, const ShardPositio
 }
 
 Status PostgresSink::PrepareRejects(const std::string& rejects_table) {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": PrepareRejects called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": PrepareRejects called before Begin");
   if (broken_) return IoError(TableForMessages() + ": an earlier statement failed; roll back");
   KI_ASSIGN_OR_RETURN(std::vector<std::string> parts,
       SplitQualifiedName(rejects_table, UnquotedCase::kFoldToLower, "database.schema.table"));
@@ -1423,9 +1431,8 @@ Status PostgresSink::PrepareRejects(const std::string& rejects_table) {
       KI_RETURN_IF_ERROR(ExecCommand("RELEASE SAVEPOINT kinesis_import_rejects", what));
       break;
     }
-    const std::string& m = created.status().message();
-    const bool raced = m.find("SQLSTATE 23505") != std::string::npos ||
-                       m.find("SQLSTATE 42P07") != std::string::npos;
+    const std::string sqlstate = created.status().detail().sqlstate;
+    const bool raced = sqlstate == "23505" || sqlstate == "42P07";  // unique index, duplicate table
     if (!raced || attempt > 0) return created.status();
     broken_ = false;
     KI_RETURN_IF_ERROR(ExecCommand("ROLLBACK TO SAVEPOINT kinesis_import_rejects", what));
@@ -1482,7 +1489,7 @@ Status PostgresSink::AppendRejects(const std::vector<RejectedRecord>& rejects) {
 }
 
 Status PostgresSink::Commit() {
-  if (!in_transaction_) return InvalidArgument(Describe() + ": Commit called before Begin");
+  if (!in_transaction_) return InternalError(Describe() + ": Commit called before Begin");
   if (broken_) {
     Rollback();
     return IoError(TableForMessages() + ": an earlier statement failed; the run was rolled back");
@@ -1492,14 +1499,17 @@ Status PostgresSink::Commit() {
   Status status = Status::Ok();
   if (!ok) {
     status = ErrorFrom(result.get(), TableForMessages() + ": COMMIT");
-    if (status.kind() == ErrorKind::kRetriable) {
+    if (PQstatus(connection_.get()) == CONNECTION_BAD) {
       // Lost while committing: the server may or may not have committed. Either way rows and
       // positions went together, so the next run resumes correctly.
-      status = Status::Error(ErrorKind::kRetriable,
+      ErrorDetail detail = status.detail();
+      detail.commit_outcome_unknown = true;
+      status = Status::Error(status.kind(),
                              status.message() +
                                  "; the connection was lost during COMMIT, so the outcome is "
                                  "unknown: rows and positions were committed together or not at "
-                                 "all, and the next run resumes correctly either way");
+                                 "all, and the next run resumes correctly either way")
+                   .WithDetail(std::move(detail));
     }
   } else if (std::strcmp(PQcmdStatus(result.get()), "COMMIT") != 0) {
     // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK, not an error.
