@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
   // A repeated option takes its last value (as most CLIs do), so wrappers can append overrides.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", "kinesis-import 0.1.0");
+  app.footer(
+      "Exit codes: 0 ok; 2 the command could not start because of what it was given (flags, job file, "
+      "connections file, profiles, stream name, a target table that is missing or cannot take the records): "
+      "nothing was sent or written; 1 a failure while running (network, AWS, database, bad records under "
+      "--on-error fail).");
   // -v/--verbose and --log-level are accepted after the subcommand too (`run -v ...`): options a
   // subcommand does not know fall through to here. Set before the subcommands, which inherit it.
   app.fallthrough();

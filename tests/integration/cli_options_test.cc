@@ -137,6 +137,8 @@ TEST(CliRetryDeadline, BadDurationIsAUsageErrorAndHelpShowsTheDefault) {
   }
   auto help = RunCli({"stream", "create", "--help"});
   EXPECT_TRUE(Contains(help.out, "--retry-deadline")) << help.out;
+  auto top = RunCli({"--help"});
+  EXPECT_TRUE(Contains(top.out, "Exit codes: 0 ok; 2 the command could not start")) << top.out;
 }
 
 // --- Issue 8 case 9: messages --------------------------------------------------------------------
