@@ -84,10 +84,25 @@ Result<std::string> ResolveRegion(const std::string& flag_region, const std::str
         return CheckRegion(it->second, "profile '" + profile.name + "' in " + *paths.config);
       }
       why = "profile '" + profile.name + "' in " + *paths.config + " has no region";
-    } else if (!config) {
-      why = *paths.config + " does not exist";
     } else {
-      why = "profile '" + profile.name + "' is not in " + *paths.config;
+      // A profile the user named that is in neither shared file is the error, not the region.
+      if (profile.is_explicit()) {
+        std::optional<IniFile> credentials;
+        if (paths.credentials) {
+          KI_ASSIGN_OR_RETURN(credentials, IniFile::LoadIfExists(*paths.credentials));
+        }
+        if (!credentials || credentials->FindSection(profile.name) == nullptr) {
+          auto state = [](const auto& file) { return file ? std::string() : std::string(" (does not exist)"); };
+          std::string hint;
+          if (config && config->FindSection(profile.name) != nullptr)
+            hint = " (the config file's [" + profile.name + "] is not a profile: write [profile " + profile.name + "])";
+          return NotFound("profile '" + profile.name + "' (from " + profile.requested_by + ") not found in " +
+                          (paths.credentials ? *paths.credentials : std::string("~/.aws/credentials")) +
+                          state(credentials) + " or " + *paths.config + state(config) + hint);
+        }
+      }
+      why = !config ? *paths.config + " does not exist"
+                    : "profile '" + profile.name + "' is not in " + *paths.config;
     }
   }
   return InvalidArgument("no region: use --region or set AWS_REGION (" + why + ")");

@@ -38,8 +38,9 @@ const IniFile::Section* FindConfigProfile(const IniFile& config, const std::stri
 // The region, first found wins: `flag_region` (--region), AWS_REGION, AWS_DEFAULT_REGION, the
 // `region` key of the selected profile (see SelectProfile) in the config file.
 // Errors: InvalidArgument "no region: use --region or set AWS_REGION (...)" when none is set or
-// the value is not a region name (lower-case letters, digits, '-'); the config file's own parse
-// or read errors.
+// the value is not a region name (lower-case letters, digits, '-'); NotFound "profile 'NAME' (from
+// --profile) not found in <credentials file> or <config file>" when the profile was named
+// explicitly and is in neither file; the shared files' own parse or read errors.
 Result<std::string> ResolveRegion(const std::string& flag_region, const std::string& profile_flag,
                                   const Environment& env);
 

@@ -358,7 +358,7 @@ Result<ConnectionsFile> ConnectionsFile::Parse(std::string_view text, const std:
                                "' is defined twice (names are case-insensitive)");
       }
     }
-    file.entries_.push_back({std::move(name), std::string(Trim(line.substr(eq + 1)))});
+    file.entries_.push_back({std::move(name), std::string(Trim(line.substr(eq + 1))), line_number});
   }
   return file;
 }
@@ -372,7 +372,9 @@ Result<ConnectionsFile> ConnectionsFile::Load(const std::string& path) {
 Result<AwsCredentials> ConnectionsFile::Lookup(std::string_view name) const {
   for (const Entry& entry : entries_) {
     if (!EqualsIgnoreCase(entry.name, name)) continue;
-    KI_ASSIGN_OR_RETURN(AwsCredentials creds, ParseConnectionValue(entry.value, entry.name));
+    Result<AwsCredentials> parsed = ParseConnectionValue(entry.value, entry.name);
+    if (!parsed.ok()) return parsed.status().WithContext(path_ + " line " + std::to_string(entry.line));
+    AwsCredentials creds = std::move(parsed).value();
     creds.source = "connection '" + entry.name + "' in " + path_;
     return creds;
   }

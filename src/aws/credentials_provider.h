@@ -132,7 +132,8 @@ class ConnectionsFile {
   static Result<ConnectionsFile> Load(const std::string& path);
 
   // The credentials of connection `name` (case-insensitive). NotFound listing the file and the
-  // available names (never values); InvalidArgument from ParseConnectionValue.
+  // available names (never values); InvalidArgument from ParseConnectionValue, prefixed with the
+  // file and line of the entry.
   Result<AwsCredentials> Lookup(std::string_view name) const;
   // Names as written in the file, in file order.
   std::vector<std::string> Names() const;
@@ -142,6 +143,7 @@ class ConnectionsFile {
   struct Entry {
     std::string name;
     std::string value;
+    int line = 0;  // 1-based, for messages
   };
   std::string path_;
   std::vector<Entry> entries_;

@@ -1,6 +1,7 @@
 #include "cli/cli_common.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "aws/aws_config.h"
@@ -30,23 +31,84 @@ void AddAwsOptions(CLI::App& app, AwsOptions& o) {
       ->group(group);
   app.add_option("--profile", o.profile, "profile in ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE)")
       ->group(group);
-  app.add_flag("--insecure", o.insecure, "do not verify TLS certificates (testing only)")->group(group);
+  app.add_flag("--insecure", o.insecure, "do not verify TLS certificates (testing only; prints a warning)")
+      ->group(group);
   app.add_option("--connect-timeout-ms", o.connect_timeout_ms, "TCP/TLS connect timeout")
       ->group(group)
       ->capture_default_str();
-  app.add_option("--request-timeout-ms", o.request_timeout_ms, "timeout of one HTTP request")
+  app.add_option("--request-timeout-ms", o.request_timeout_ms,
+                 "timeout of one HTTP request (never more than what is left of --retry-deadline)")
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--retry-deadline", o.retry_deadline,
+                 "total time one Kinesis call may take, all attempts and backoff included, e.g. 500ms, "
+                 "30s, 2m; the error then says how long it tried and how many attempts it made")
       ->group(group)
       ->capture_default_str();
 }
 
+Result<std::chrono::milliseconds> ParseDuration(const std::string& text, const std::string& what) {
+  auto bad = [&] {
+    return InvalidArgument(what + " '" + text + "' is not a duration: use a whole number and a unit, "
+                           "e.g. 500ms, 30s, 2m, 1h");
+  };
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 9) return bad();
+  int64_t n = std::stoll(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  int64_t ms;
+  if (unit == "ms") ms = n;
+  else if (unit == "s") ms = n * 1000;
+  else if (unit == "m") ms = n * 60 * 1000;
+  else if (unit == "h") ms = n * 3600 * 1000;
+  else return bad();
+  if (ms <= 0) return InvalidArgument(what + " must be at least 1ms");
+  return std::chrono::milliseconds(ms);
+}
+
+Status ValidateStreamName(const std::string& stream) {
+  bool ok = !stream.empty() && stream.size() <= 128 &&
+            std::all_of(stream.begin(), stream.end(), [](unsigned char c) {
+              return std::isalnum(c) || c == '_' || c == '.' || c == '-';
+            });
+  if (ok) return Status::Ok();
+  // Quoted as given unless it is long (it is the user's own text, not a secret).
+  std::string shown = stream.size() <= 160 ? "'" + stream + "'" : "of " + std::to_string(stream.size()) + " characters";
+  return InvalidArgument("stream name " + shown +
+                         " is not a Kinesis stream name: use 1 to 128 characters of [a-zA-Z0-9_.-]");
+}
+
+CLI::Validator AtLeast(int64_t min) {
+  return CLI::Validator(
+      [min](std::string& value) -> std::string {
+        int64_t n = 0;
+        size_t used = 0;
+        try {
+          n = std::stoll(value, &used);
+        } catch (...) {
+          return "must be a whole number, at least " + std::to_string(min) + ", not '" + value + "'";
+        }
+        if (used != value.size())
+          return "must be a whole number, at least " + std::to_string(min) + ", not '" + value + "'";
+        if (n < min) return "must be at least " + std::to_string(min) + ", not " + value;
+        return "";
+      },
+      ">=" + std::to_string(min));
+}
+
 Result<KinesisSession> OpenKinesis(const AwsOptions& o) {
   const Environment& env = ProcessEnvironment();
+  KI_ASSIGN_OR_RETURN(std::chrono::milliseconds deadline, ParseDuration(o.retry_deadline, "--retry-deadline"));
   KI_ASSIGN_OR_RETURN(std::string region, ResolveRegion(o.region, o.profile, env));
   KI_ASSIGN_OR_RETURN(std::string endpoint, ResolveEndpoint(o.endpoint_url, region, env));
   CredentialOptions copts{o.connection, o.connections_file, o.profile};
   KI_ASSIGN_OR_RETURN(AwsCredentials creds, DefaultCredentialsChain(copts, env).Resolve());
   Log(LogLevel::kDebug, "endpoint " + endpoint + ", region " + region + ", credentials from " +
                             creds.source + " (access key " + RedactAccessKey(creds.access_key_id) + ")");
+  if (o.insecure)
+    std::fprintf(stderr, "kinesis-import: warning: --insecure: TLS certificates are not verified; "
+                         "anyone on the network path can read and change this traffic\n");
   HttpOptions hopts;
   hopts.insecure = o.insecure;
   hopts.connect_timeout = std::chrono::milliseconds(o.connect_timeout_ms);
@@ -57,6 +119,7 @@ Result<KinesisSession> OpenKinesis(const AwsOptions& o) {
   kc.endpoint = endpoint;
   kc.region = region;
   kc.credentials = std::move(creds);
+  kc.retry.deadline = deadline;
   s.client = std::make_unique<KinesisClient>(*s.http, SystemClock(), std::move(kc));
   return s;
 }
@@ -66,7 +129,14 @@ int ReportError(const Status& status) {
   // One line: the message may quote server text with newlines.
   std::replace(msg.begin(), msg.end(), '\n', ' ');
   std::fprintf(stderr, "kinesis-import: error: %s\n", msg.c_str());
-  return status.kind() == ErrorKind::kInvalidArgument ? kExitUsage : kExitError;
+  return status.kind() == ErrorKind::kInvalidArgument || status.kind() == ErrorKind::kNotFound
+             ? kExitUsage
+             : kExitError;
+}
+
+int ReportSetupError(const Status& status) {
+  ReportError(status);
+  return kExitUsage;
 }
 
 Result<IteratorStart> ParseStartPosition(const std::string& text) {

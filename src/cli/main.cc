@@ -1,5 +1,6 @@
 // kinesis-import: loads Kinesis Data Streams into DuckDB (and PostgreSQL), exactly once.
-// The only place that turns errors into exit codes: 0 ok, 1 error, 2 usage.
+// Exit codes: 0 ok, 1 a failure while running, 2 the command could not start because of what the
+// user gave it (see cli_common.h and the README's Commands section).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -15,10 +16,19 @@ int main(int argc, char** argv) {
   // A repeated option takes its last value (as most CLIs do), so wrappers can append overrides.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", "kinesis-import 0.1.0");
+  app.footer(
+      "Exit codes: 0 ok; 2 the command could not start because of what it was given (flags, job file, "
+      "connections file, profiles, stream name, a target table that is missing or cannot take the records): "
+      "nothing was sent or written; 1 a failure while running (network, AWS, database, bad records under "
+      "--on-error fail).");
+  // -v/--verbose and --log-level are accepted after the subcommand too (`run -v ...`): options a
+  // subcommand does not know fall through to here. Set before the subcommands, which inherit it.
+  app.fallthrough();
   bool verbose = false;
   std::string log_level;
-  app.add_flag("-v,--verbose", verbose, "log progress and every HTTP call (never secrets)");
-  app.add_option("--log-level", log_level, "debug, info, warning, error")
+  app.add_flag("-v,--verbose", verbose,
+               "log progress and every HTTP call (never secrets); before or after the command");
+  app.add_option("--log-level", log_level, "debug, info, warning, error; before or after the command")
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
 
   std::function<int()> run;
@@ -39,7 +49,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line, in the same form as every other error.
+    std::fprintf(stderr, "kinesis-import: error: %s (see --help)\n", e.what());
     return ki::cli::kExitUsage;
   }
   if (verbose) ki::SetLogLevel(ki::LogLevel::kDebug);

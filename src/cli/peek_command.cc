@@ -26,16 +26,17 @@ void RegisterPeekCommand(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--stream", o->stream, "stream name")->required();
   cmd->add_option("--from", o->from, "trim_horizon, latest or at_timestamp:ISO8601")->capture_default_str();
   cmd->add_option("-n,--max-records", o->limit, "stop after this many records (all shards together)")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--shard", o->shard, "only this shard");
   AddAwsOptions(*cmd, o->aws);
   cmd->callback([o, run] {
     *run = [o]() -> int {
+      if (Status st = ValidateStreamName(o->stream); !st.ok()) return ReportError(st);
       auto start = ParseStartPosition(o->from);
       if (!start.ok()) return ReportError(start.status());
       auto session = OpenKinesis(o->aws);
-      if (!session.ok()) return ReportError(session.status());
+      if (!session.ok()) return ReportSetupError(session.status());
       auto& client = *session->client;
       ListShardsRequest req;
       req.stream_name = o->stream;

@@ -52,6 +52,7 @@ void RegisterPutCommand(CLI::App& app, std::function<int()>* run) {
   AddAwsOptions(*cmd, o->aws);
   cmd->callback([o, run] {
     *run = [o]() -> int {
+      if (Status st = ValidateStreamName(o->stream); !st.ok()) return ReportError(st);
       std::ifstream file;
       std::istream* in = &std::cin;
       if (o->file != "-") {
@@ -60,7 +61,7 @@ void RegisterPutCommand(CLI::App& app, std::function<int()>* run) {
         in = &file;
       }
       auto session = OpenKinesis(o->aws);
-      if (!session.ok()) return ReportError(session.status());
+      if (!session.ok()) return ReportSetupError(session.status());
       simdjson::dom::parser parser;
       std::vector<PutRecordsEntry> entries;
       std::vector<int64_t> line_numbers;

@@ -1,7 +1,10 @@
 // `kinesis-import run`: the Exasol connector's IMPORT, run from cron, a loop or by hand.
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <map>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
@@ -32,7 +35,9 @@ struct RunOptions {
 };
 
 // Fills options the command line did not set from the TOML job file. Keys mirror the Exasol
-// connector's parameter names. Precedence: flags > job file > environment.
+// connector's parameter names and are matched in any case (STREAM_NAME, Stream_Name, stream_name),
+// as Exasol users write them; an unknown key, or two keys that differ only in case, is an error.
+// Precedence: flags > job file > environment.
 Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   toml::table t;
   try {
@@ -44,15 +49,31 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   static const std::vector<std::string> kKnown = {
       "stream_name", "table_name", "db", "region", "endpoint_url", "connection_name", "connections_file",
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
-      "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit"};
+      "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline"};
+  const std::string where = "job file '" + o.config + "'";
+  // Lower-cased key -> (the key as written, its value).
+  std::map<std::string, std::pair<std::string, const toml::node*>> keys;
   for (const auto& [key, value] : t) {
-    if (std::find(kKnown.begin(), kKnown.end(), std::string(key.str())) == kKnown.end())
-      return InvalidArgument("job file '" + o.config + "': unknown key '" + std::string(key.str()) + "'");
+    std::string written(key.str());
+    std::string lower = written;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (std::find(kKnown.begin(), kKnown.end(), lower) == kKnown.end())
+      return InvalidArgument(where + ": unknown key '" + written + "'");
+    auto [it, inserted] = keys.try_emplace(lower, written, &value);
+    if (!inserted)
+      return InvalidArgument(where + ": keys '" + it->second.first + "' and '" + written +
+                             "' are the same setting (keys are case-insensitive); keep one");
   }
+  auto find = [&](const char* key) -> const toml::node* {
+    auto it = keys.find(key);
+    return it == keys.end() ? nullptr : it->second.second;
+  };
+  auto name = [&](const char* key) { return "'" + keys.at(key).first + "'"; };
   auto str = [&](const char* key, const char* flag, std::string& target) -> Status {
-    if (!t.contains(key) || cmd.count(flag) > 0) return Status::Ok();
-    auto v = t[key].value<std::string>();
-    if (!v) return InvalidArgument("job file '" + o.config + "': '" + key + "' must be a string");
+    const toml::node* n = find(key);
+    if (!n || cmd.count(flag) > 0) return Status::Ok();
+    auto v = n->value<std::string>();
+    if (!v) return InvalidArgument(where + ": " + name(key) + " must be a string");
     target = *v;
     return Status::Ok();
   };
@@ -70,30 +91,35 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   KI_RETURN_IF_ERROR(str("on_error", "--on-error", o.on_error));
   KI_RETURN_IF_ERROR(str("rejects_table", "--rejects-table", o.rejects_table));
   KI_RETURN_IF_ERROR(str("epoch_unit", "--epoch-unit", o.epoch_unit));
-  if (t.contains("strict_keys") && cmd.count("--strict-keys") == 0) {
-    auto v = t["strict_keys"].value<bool>();
-    if (!v) return InvalidArgument("job file '" + o.config + "': 'strict_keys' must be true or false");
+  KI_RETURN_IF_ERROR(str("retry_deadline", "--retry-deadline", o.aws.retry_deadline));
+  if (const toml::node* n = find("retry_deadline"); n && cmd.count("--retry-deadline") == 0) {
+    auto d = ParseDuration(o.aws.retry_deadline, where + ": " + name("retry_deadline"));
+    if (!d.ok()) return d.status();
+  }
+  if (const toml::node* n = find("strict_keys"); n && cmd.count("--strict-keys") == 0) {
+    auto v = n->value<bool>();
+    if (!v) return InvalidArgument(where + ": " + name("strict_keys") + " must be true or false");
     o.strict_keys = *v;
   }
-  if (t.contains("map") && cmd.count("--map") == 0) {
-    const toml::array* arr = t["map"].as_array();
-    if (!arr) return InvalidArgument("job file '" + o.config + "': 'map' must be an array of \"column=path\" strings");
+  if (const toml::node* n = find("map"); n && cmd.count("--map") == 0) {
+    const toml::array* arr = n->as_array();
+    if (!arr) return InvalidArgument(where + ": " + name("map") + " must be an array of \"column=path\" strings");
     for (const auto& item : *arr) {
       auto v = item.value<std::string>();
-      if (!v) return InvalidArgument("job file '" + o.config + "': 'map' must be an array of \"column=path\" strings");
+      if (!v) return InvalidArgument(where + ": " + name("map") + " must be an array of \"column=path\" strings");
       o.maps.push_back(*v);
     }
   }
-  if (t.contains("max_bad_records") && cmd.count("--max-bad-records") == 0) {
-    auto v = t["max_bad_records"].value<int64_t>();
+  if (const toml::node* n = find("max_bad_records"); n && cmd.count("--max-bad-records") == 0) {
+    auto v = n->value<int64_t>();
     if (!v || *v < 0)
-      return InvalidArgument("job file '" + o.config + "': 'max_bad_records' must be a non-negative integer");
+      return InvalidArgument(where + ": " + name("max_bad_records") + " must be a whole number, at least 0");
     o.max_bad_records = *v;
   }
-  if (t.contains("max_records_per_run") && cmd.count("--max-records-per-run") == 0) {
-    auto v = t["max_records_per_run"].value<int64_t>();
+  if (const toml::node* n = find("max_records_per_run"); n && cmd.count("--max-records-per-run") == 0) {
+    auto v = n->value<int64_t>();
     if (!v || *v <= 0)
-      return InvalidArgument("job file '" + o.config + "': 'max_records_per_run' must be a positive integer");
+      return InvalidArgument(where + ": " + name("max_records_per_run") + " must be a whole number, at least 1");
     o.max_records = *v;
   }
   return Status::Ok();
@@ -171,15 +197,16 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--config", o->config,
                   "TOML job file; keys mirror the flags: stream_name, table_name, db, region, endpoint_url, "
                   "connection_name, connections_file, profile, max_records_per_run, start_position, mapping, "
-                  "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit. "
+                  "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit, "
+                  "retry_deadline; in any case (STREAM_NAME as in the Exasol connector). "
                   "Flags override the file, the file overrides the environment");
   cmd->add_option("--stream", o->stream, "stream name");
   cmd->add_option("--table", o->table, "target table (must exist; may be schema.table)");
   cmd->add_option("--db", o->db, "target database: a DuckDB file, or PostgreSQL as a libpq URI (postgresql://user@host:port/db) or "
                   "key=value conninfo (host=... dbname=...); passwords via PGPASSWORD or ~/.pgpass")
       ->capture_default_str();
-  cmd->add_option("--max-records-per-run", o->max_records, "at most this many records per shard in one run")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--max-records-per-run", o->max_records, "at most this many records per shard in one run (at least 1)")
+      ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--start-position", o->start_position,
                   "where a shard without a stored position starts: trim_horizon, latest, at_timestamp:ISO8601")
@@ -213,7 +240,7 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
                   "rejects table for --on-error dead-letter (default <table>_rejects; created if missing)");
   cmd->add_option("--max-bad-records", o->max_bad_records,
                   "with skip/dead-letter: roll back the run when it meets more than N bad records")
-      ->check(CLI::NonNegativeNumber);
+      ->check(AtLeast(0));
   cmd->add_option("--output", o->output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   AddAwsOptions(*cmd, o->aws);
   cmd->callback([o, run, cmd] {
@@ -224,6 +251,7 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
       }
       if (o->stream.empty()) return ReportError(InvalidArgument("run: --stream (or stream_name in --config) is required"));
       if (o->table.empty()) return ReportError(InvalidArgument("run: --table (or table_name in --config) is required"));
+      if (Status st = ValidateStreamName(o->stream); !st.ok()) return ReportError(st);
       if (o->mapping != "by-name" && o->mapping != "by-position")
         return ReportError(InvalidArgument("run: --mapping must be by-name or by-position"));
       ImportOptions opts;
@@ -257,7 +285,7 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
       if (!start.ok()) return ReportError(start.status());
       opts.start_position = *start;
       auto session = OpenKinesis(o->aws);
-      if (!session.ok()) return ReportError(session.status());
+      if (!session.ok()) return ReportSetupError(session.status());
       auto sink = OpenSink(o->db, DbAccess::kExisting);
       if (!sink.ok()) return ReportError(sink.status());
       auto report = RunImport(*session->client, **sink, opts, SystemClock());

@@ -72,8 +72,11 @@ void RegisterShardsCommand(CLI::App& app, std::function<int()>* run) {
     *run = [o]() -> int {
       if (o->stream.empty() && o->stream_arn.empty())
         return ReportError(InvalidArgument("shards: --stream or --stream-arn is required"));
+      if (!o->stream.empty()) {
+        if (Status st = ValidateStreamName(o->stream); !st.ok()) return ReportError(st);
+      }
       auto session = OpenKinesis(o->aws);
-      if (!session.ok()) return ReportError(session.status());
+      if (!session.ok()) return ReportSetupError(session.status());
       ListShardsRequest req;
       req.stream_name = o->stream;
       req.stream_arn = o->stream_arn;

@@ -26,8 +26,9 @@ void RegisterStreamCommand(CLI::App& app, std::function<int()>* run) {
   AddAwsOptions(*create, o->aws);
   create->callback([o, run] {
     *run = [o]() -> int {
+      if (Status st = ValidateStreamName(o->stream); !st.ok()) return ReportError(st);
       auto session = OpenKinesis(o->aws);
-      if (!session.ok()) return ReportError(session.status());
+      if (!session.ok()) return ReportSetupError(session.status());
       auto& client = *session->client;
       Status st = client.CreateStream(o->stream, o->shards);
       if (!st.ok()) return ReportError(st);

@@ -13,6 +13,9 @@ class RealClock final : public Clock {
     return std::chrono::steady_clock::now();
   }
   void SleepFor(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
+  bool SleepUnlessCancelled(std::chrono::milliseconds d, const CancellationToken& cancel) override {
+    return cancel.WaitFor(d);
+  }
 };
 }  // namespace
 

@@ -17,7 +17,16 @@ std::chrono::milliseconds Backoff::DelayFor(int retry) {
   ceiling = std::min<int64_t>(ceiling, policy_.max_delay.count());
   // Full jitter: uniform in [0, ceiling].
   auto d = static_cast<int64_t>(random_() * static_cast<double>(ceiling + 1));
-  return std::chrono::milliseconds(std::min(d, ceiling));
+  return std::chrono::milliseconds(std::clamp<int64_t>(d, 0, ceiling));
 }
+
+std::string FormatElapsed(std::chrono::milliseconds d) {
+  char buf[48];
+  if (d.count() < 1000) std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(d.count()));
+  else std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+Status CancelledStatus() { return FatalError("cancelled"); }
 
 }  // namespace ki

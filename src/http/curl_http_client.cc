@@ -104,8 +104,16 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout.count()));
+  auto connect_timeout = o.connect_timeout;
+  auto request_timeout = o.request_timeout;
+  if (request.timeout.count() > 0) {
+    // At least 1 ms: 0 would mean "no timeout" to libcurl.
+    auto limit = std::max(request.timeout, std::chrono::milliseconds(1));
+    request_timeout = request_timeout.count() > 0 ? std::min(request_timeout, limit) : limit;
+    connect_timeout = connect_timeout.count() > 0 ? std::min(connect_timeout, limit) : limit;
+  }
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");

@@ -18,6 +18,9 @@ struct HttpRequest {
   std::string url;  // scheme://host[:port]/path[?query]
   std::vector<HttpHeader> headers;
   std::string body;
+  // This request's own time limit (connect included), e.g. what is left of a caller's retry
+  // deadline. 0: the client's HttpOptions apply; otherwise the smaller of the two is used.
+  std::chrono::milliseconds timeout{0};
 };
 
 struct HttpResponse {

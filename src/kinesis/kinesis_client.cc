@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -209,56 +210,76 @@ KinesisClient::KinesisClient(HttpClient& http, Clock& clock, KinesisClientConfig
   while (!config_.endpoint.empty() && config_.endpoint.back() == '/') config_.endpoint.pop_back();
 }
 
-Result<HttpResponse> KinesisClient::Call(const CallContext& ctx, const std::string& body) {
-  Backoff call_backoff(config_.retry);
-  auto attempt = [&]() -> Result<HttpResponse> {
-    HttpRequest req;
-    req.method = "POST";
-    req.url = config_.endpoint + "/";
-    req.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
-    req.headers.emplace_back("X-Amz-Target", "Kinesis_20131202." + std::string(ctx.operation));
-    req.body = body;
-    SigningParams params;
-    params.region = config_.region;
-    params.service = "kinesis";
-    params.time = clock_.Now();
-    KI_RETURN_IF_ERROR(SignHttpRequest(req, config_.credentials, params));
-    auto started = clock_.Monotonic();
-    auto resp = http_.Send(req);
-    if (!resp.ok()) {
-      return resp.status().WithContext("Kinesis " + std::string(ctx.operation) +
-                                       (ctx.stream.empty() ? "" : " stream '" + std::string(ctx.stream) + "'") +
-                                       (ctx.shard.empty() ? "" : " shard '" + std::string(ctx.shard) + "'"));
-    }
-    if (LogEnabled(LogLevel::kDebug)) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Monotonic() - started);
-      Log(LogLevel::kDebug, "POST " + config_.endpoint + " " + std::string(ctx.operation) +
-                                (ctx.shard.empty() ? "" : " " + std::string(ctx.shard)) + " -> HTTP " +
-                                std::to_string(resp->status) + ", " + std::to_string(resp->body.size()) +
-                                " bytes, " + std::to_string(ms.count()) + " ms");
-    }
-    if (resp->status != 200) return AwsErrorStatus(ctx, *resp, config_.endpoint, config_.region);
-    return resp;
+namespace {
+std::string Where(const CallContext& ctx) {
+  return "Kinesis " + std::string(ctx.operation) +
+         (ctx.stream.empty() ? "" : " stream '" + std::string(ctx.stream) + "'") +
+         (ctx.shard.empty() ? "" : " shard '" + std::string(ctx.shard) + "'");
+}
+}  // namespace
+
+Result<HttpResponse> KinesisClient::SendOnce(const CallContext& ctx, const std::string& body,
+                                             std::chrono::milliseconds timeout) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = config_.endpoint + "/";
+  req.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
+  req.headers.emplace_back("X-Amz-Target", "Kinesis_20131202." + std::string(ctx.operation));
+  req.body = body;
+  if (timeout != std::chrono::milliseconds::max()) req.timeout = std::max(timeout, std::chrono::milliseconds(1));
+  SigningParams params;
+  params.region = config_.region;
+  params.service = "kinesis";
+  params.time = clock_.Now();
+  KI_RETURN_IF_ERROR(SignHttpRequest(req, config_.credentials, params));
+  auto started = clock_.Monotonic();
+  auto resp = http_.Send(req);
+  if (!resp.ok()) return resp.status().WithContext(Where(ctx));
+  if (LogEnabled(LogLevel::kDebug)) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Monotonic() - started);
+    Log(LogLevel::kDebug, "POST " + config_.endpoint + " " + std::string(ctx.operation) +
+                              (ctx.shard.empty() ? "" : " " + std::string(ctx.shard)) + " -> HTTP " +
+                              std::to_string(resp->status) + ", " + std::to_string(resp->body.size()) +
+                              " bytes, " + std::to_string(ms.count()) + " ms");
+  }
+  if (resp->status != 200) return AwsErrorStatus(ctx, *resp, config_.endpoint, config_.region);
+  return resp;
+}
+
+template <typename T>
+Result<T> KinesisClient::Call(const CallContext& ctx, const std::string& body,
+                              const std::function<Result<T>(const HttpResponse&)>& parse,
+                              const CancellationToken* cancel) {
+  Backoff call_backoff(config_.retry, config_.random);
+  auto attempt = [&](std::chrono::milliseconds remaining) -> Result<T> {
+    KI_ASSIGN_OR_RETURN(HttpResponse resp, SendOnce(ctx, body, remaining));
+    auto parsed = parse(resp);
+    if (!parsed.ok()) return parsed.status().WithContext(Where(ctx));
+    return parsed;
   };
-  return CallWithRetries(call_backoff, clock_, attempt,
-                         [&](const Status& st, int n, std::chrono::milliseconds delay) {
-                           Log(LogLevel::kInfo, st.message() + " — retry " + std::to_string(n) +
-                                                    " in " + std::to_string(delay.count()) + " ms");
-                         });
+  auto r = CallWithRetries(
+      call_backoff, clock_, attempt,
+      [&](const Status& st, int n, std::chrono::milliseconds delay) {
+        Log(LogLevel::kInfo, st.message() + " — retry " + std::to_string(n) + " in " +
+                                 std::to_string(delay.count()) + " ms");
+      },
+      cancel);
+  if (!r.ok() && cancel && cancel->cancelled() && r.status().message() == CancelledStatus().message())
+    return r.status().WithContext(Where(ctx));
+  return r;
 }
 
 Status KinesisClient::CreateStream(const std::string& stream, int shard_count) {
   std::string body = "{\"StreamName\":" + JsonString(stream) +
                      ",\"ShardCount\":" + std::to_string(shard_count) + "}";
-  auto r = Call({"CreateStream", stream, ""}, body);
+  auto r = Call<bool>({"CreateStream", stream, ""}, body, [](const HttpResponse&) -> Result<bool> { return true; });
   return r.ok() ? Status::Ok() : r.status();
 }
 
 Result<StreamSummary> KinesisClient::DescribeStreamSummary(const std::string& stream) {
-  KI_ASSIGN_OR_RETURN(HttpResponse resp,
-                      Call({"DescribeStreamSummary", stream, ""},
-                           "{\"StreamName\":" + JsonString(stream) + "}"));
-  return ParseDescribeStreamSummary(resp.body);
+  return Call<StreamSummary>({"DescribeStreamSummary", stream, ""},
+                             "{\"StreamName\":" + JsonString(stream) + "}",
+                             [](const HttpResponse& resp) { return ParseDescribeStreamSummary(resp.body); });
 }
 
 Result<std::vector<ShardInfo>> KinesisClient::ListShards(const ListShardsRequest& request) {
@@ -284,8 +305,17 @@ Result<std::vector<ShardInfo>> KinesisClient::ListShards(const ListShardsRequest
     }
     if (request.max_results > 0) body += ",\"MaxResults\":" + std::to_string(request.max_results);
     body += "}";
-    KI_ASSIGN_OR_RETURN(HttpResponse resp, Call({"ListShards", stream, ""}, body));
-    KI_RETURN_IF_ERROR(ParseListShardsPage(resp.body, shards, next_token));
+    // A page is parsed into its own vector, so a retried page is not appended twice.
+    KI_ASSIGN_OR_RETURN(auto page_result,
+                        (Call<std::pair<std::vector<ShardInfo>, std::string>>(
+                            {"ListShards", stream, ""}, body,
+                            [](const HttpResponse& resp) -> Result<std::pair<std::vector<ShardInfo>, std::string>> {
+                              std::pair<std::vector<ShardInfo>, std::string> out;
+                              KI_RETURN_IF_ERROR(ParseListShardsPage(resp.body, out.first, out.second));
+                              return out;
+                            })));
+    for (auto& info : page_result.first) shards.push_back(std::move(info));
+    next_token = std::move(page_result.second);
     if (next_token.empty()) break;
     if (page > 100000) return InternalError("ListShards: the server keeps returning NextToken");
   }
@@ -294,35 +324,38 @@ Result<std::vector<ShardInfo>> KinesisClient::ListShards(const ListShardsRequest
 
 Result<std::string> KinesisClient::GetShardIterator(const std::string& stream,
                                                     const std::string& shard_id,
-                                                    const IteratorStart& start) {
+                                                    const IteratorStart& start,
+                                                    const CancellationToken* cancel) {
   std::string body = "{\"StreamName\":" + JsonString(stream) + ",\"ShardId\":" + JsonString(shard_id) +
                      ",\"ShardIteratorType\":\"" + IteratorTypeName(start.type) + "\"";
   if (start.type == IteratorType::kAtSequenceNumber || start.type == IteratorType::kAfterSequenceNumber)
     body += ",\"StartingSequenceNumber\":" + JsonString(start.sequence_number);
   if (start.type == IteratorType::kAtTimestamp) body += ",\"Timestamp\":" + FormatTimestamp(start.timestamp);
   body += "}";
-  KI_ASSIGN_OR_RETURN(HttpResponse resp, Call({"GetShardIterator", stream, shard_id}, body));
-  simdjson::dom::parser parser;
-  element doc;
-  if (auto err = parser.parse(resp.body).get(doc)) return ParseError("GetShardIterator", err);
-  std::string_view it = StringField(doc, "ShardIterator");
-  if (it.empty())
-    return InternalError("GetShardIterator stream '" + stream + "' shard '" + shard_id +
-                         "': response has no ShardIterator");
-  return std::string(it);
+  return Call<std::string>(
+      {"GetShardIterator", stream, shard_id}, body,
+      [](const HttpResponse& resp) -> Result<std::string> {
+        simdjson::dom::parser parser;
+        element doc;
+        if (auto err = parser.parse(resp.body).get(doc)) return ParseError("GetShardIterator", err);
+        std::string_view it = StringField(doc, "ShardIterator");
+        if (it.empty()) return InternalError("response has no ShardIterator");
+        return std::string(it);
+      },
+      cancel);
 }
 
 Result<GetRecordsResult> KinesisClient::GetRecords(const std::string& iterator, int limit,
                                                    const std::string& stream,
-                                                   const std::string& shard_id) {
+                                                   const std::string& shard_id,
+                                                   const CancellationToken* cancel) {
   std::string body = "{\"ShardIterator\":" + JsonString(iterator);
   if (limit > 0) body += ",\"Limit\":" + std::to_string(limit);
   body += "}";
-  KI_ASSIGN_OR_RETURN(HttpResponse resp, Call({"GetRecords", stream, shard_id}, body));
-  auto parsed = ParseGetRecordsResponse(resp.body);
-  if (!parsed.ok())
-    return parsed.status().WithContext("GetRecords stream '" + stream + "' shard '" + shard_id + "'");
-  return parsed;
+  // Parsed inside the retried call: an unreadable body is retriable and is fetched again.
+  return Call<GetRecordsResult>(
+      {"GetRecords", stream, shard_id}, body,
+      [](const HttpResponse& resp) { return ParseGetRecordsResponse(resp.body); }, cancel);
 }
 
 Result<std::vector<PutRecordsEntryResult>> KinesisClient::PutRecords(
@@ -345,7 +378,7 @@ Result<std::vector<PutRecordsEntryResult>> KinesisClient::PutRecords(
   std::vector<size_t> pending;
   for (size_t i = 0; i < entries.size(); ++i)
     if (results[i].error_code.empty()) pending.push_back(i);
-  Backoff backoff(config_.retry);
+  Backoff backoff(config_.retry, config_.random);
   for (int round = 0; !pending.empty(); ++round) {
     std::vector<size_t> failed;
     size_t pos = 0;
@@ -375,8 +408,10 @@ Result<std::vector<PutRecordsEntryResult>> KinesisClient::PutRecords(
         body += '}';
       }
       body += "]}";
-      KI_ASSIGN_OR_RETURN(HttpResponse resp, Call({"PutRecords", stream, ""}, body));
-      KI_ASSIGN_OR_RETURN(auto batch, ParsePutRecordsResponse(resp.body));
+      KI_ASSIGN_OR_RETURN(auto batch, Call<std::vector<PutRecordsEntryResult>>(
+                                          {"PutRecords", stream, ""}, body, [](const HttpResponse& resp) {
+                                            return ParsePutRecordsResponse(resp.body);
+                                          }));
       if (batch.size() != end - pos)
         return InternalError("PutRecords stream '" + stream + "': sent " + std::to_string(end - pos) +
                              " records, response has " + std::to_string(batch.size()));

@@ -1,6 +1,8 @@
 // A client for the Kinesis Data Streams JSON 1.1 API over an injected HttpClient. Every call is
-// signed (SigV4), retried on retriable errors with capped exponential backoff and full jitter, and
-// returns errors that name the operation, stream and shard (see kinesis_error.h).
+// signed (SigV4), retried on retriable errors (including an unreadable response body) with capped
+// exponential backoff and full jitter within the policy's total deadline (each attempt's timeout is
+// what is left of it), and returns errors that name the operation, stream and shard (see
+// kinesis_error.h).
 // Thread-safe if the HttpClient is (CurlHttpClient is): shard readers share one client.
 #pragma once
 
@@ -23,6 +25,10 @@ struct KinesisClientConfig {
   std::string region;
   AwsCredentials credentials;
   RetryPolicy retry;
+  // The backoff's random source, uniform in [0, 1) (full jitter); empty: a seeded generator per
+  // call. Tests script it. Called from every thread that uses the client, so it must be
+  // thread-safe.
+  std::function<double()> random;
 };
 
 class KinesisClient {
@@ -33,12 +39,16 @@ class KinesisClient {
   Result<StreamSummary> DescribeStreamSummary(const std::string& stream);
   // All shards (every page). With max_results > 0, pages of that size are requested.
   Result<std::vector<ShardInfo>> ListShards(const ListShardsRequest& request);
+  // `cancel` (optional, also for GetRecords) stops the retries: checked before each attempt and
+  // during backoff sleeps; a cancelled call returns CancelledStatus().
   Result<std::string> GetShardIterator(const std::string& stream, const std::string& shard_id,
-                                       const IteratorStart& start);
+                                       const IteratorStart& start,
+                                       const CancellationToken* cancel = nullptr);
   // An ExpiredIteratorException comes back as kind kExpiredIterator (not retried here).
   // `shard_id` and `stream` are only used in messages.
   Result<GetRecordsResult> GetRecords(const std::string& iterator, int limit,
-                                      const std::string& stream, const std::string& shard_id);
+                                      const std::string& stream, const std::string& shard_id,
+                                      const CancellationToken* cancel = nullptr);
   // Puts all entries, in batches within the API limits (500 records, 5 MiB), retrying the entries
   // a batch reports as failed (throttling) with backoff. Results are in input order; entries that
   // still failed have ok == false. An error status means a call failed as a whole.
@@ -48,7 +58,15 @@ class KinesisClient {
   const KinesisClientConfig& config() const { return config_; }
 
  private:
-  Result<HttpResponse> Call(const CallContext& ctx, const std::string& body);
+  // One attempt: sign, send with `timeout`, turn a non-200 answer into its error status.
+  Result<HttpResponse> SendOnce(const CallContext& ctx, const std::string& body,
+                                std::chrono::milliseconds timeout);
+  // The retried call: each attempt sends and then parses the body with `parse`, so an unreadable
+  // body (a retriable error) is retried like a throttled call.
+  template <typename T>
+  Result<T> Call(const CallContext& ctx, const std::string& body,
+                 const std::function<Result<T>(const HttpResponse&)>& parse,
+                 const CancellationToken* cancel = nullptr);
 
   HttpClient& http_;
   Clock& clock_;

@@ -122,13 +122,19 @@ class ShardReader {
  public:
   ShardReader(KinesisClient& kinesis, const ImportOptions& options, const TableSchema& schema,
               ShardState& state, size_t index, BatchQueue& queue, std::atomic<int64_t>& bad_total,
-              Clock& clock)
+              Clock& clock, CancellationToken& cancel)
       : kinesis_(kinesis), options_(options), schema_(schema), state_(state), index_(index),
-        queue_(queue), bad_total_(bad_total), clock_(clock) {}
+        queue_(queue), bad_total_(bad_total), clock_(clock), cancel_(cancel) {}
 
   void Run() {
     state_.status = Read();
-    if (!state_.status.ok()) queue_.Cancel();
+    // Stopped because another reader (or the writer) failed first: that one's error is the run's.
+    if (!state_.status.ok() && cancel_.cancelled()) state_.status = Status::Ok();
+    if (!state_.status.ok()) {
+      // The first fatal error stops the other readers at once, also inside their retries.
+      cancel_.Cancel();
+      queue_.Cancel();
+    }
     queue_.ProducerDone();
   }
 
@@ -150,7 +156,7 @@ class ShardReader {
     } else if (start.type == IteratorType::kLatest && state_.latest_taken_ms < 0) {
       state_.latest_taken_ms = EpochMs(clock_) - kLatestClockMarginMs;
     }
-    auto iterator = kinesis_.GetShardIterator(options_.stream, state_.info.shard_id, start);
+    auto iterator = kinesis_.GetShardIterator(options_.stream, state_.info.shard_id, start, &cancel_);
     if (iterator.ok() || position.sequence_number.empty() ||
         iterator.status().kind() != ErrorKind::kFatal) {
       return iterator;
@@ -204,14 +210,16 @@ class ShardReader {
     auto next_call = clock_.Monotonic();
     const int64_t cap = options_.max_records_per_run;
     while (report.user_records < cap) {
-      if (queue_.cancelled()) return Status::Ok();
+      if (queue_.cancelled() || cancel_.cancelled()) return Status::Ok();
       auto now = clock_.Monotonic();
-      if (now < next_call)
-        clock_.SleepFor(std::chrono::duration_cast<std::chrono::milliseconds>(next_call - now));
+      if (now < next_call &&
+          !clock_.SleepUnlessCancelled(std::chrono::duration_cast<std::chrono::milliseconds>(next_call - now),
+                                       cancel_))
+        return Status::Ok();
       next_call = clock_.Monotonic() + options_.min_call_interval;
       int64_t remaining = cap - report.user_records;
       int limit = static_cast<int>(std::min<int64_t>(options_.get_records_limit, remaining));
-      auto got = kinesis_.GetRecords(iterator, limit, options_.stream, shard);
+      auto got = kinesis_.GetRecords(iterator, limit, options_.stream, shard, &cancel_);
       if (!got.ok() && got.status().kind() == ErrorKind::kExpiredIterator) {
         Log(LogLevel::kInfo, "shard " + shard + ": iterator expired, re-acquiring after " +
                                  (position.sequence_number.empty() ? std::string("the start position")
@@ -319,6 +327,7 @@ class ShardReader {
   BatchQueue& queue_;
   std::atomic<int64_t>& bad_total_;
   Clock& clock_;
+  CancellationToken& cancel_;
 };
 
 // Test hook for the crash test: stop between fetching/appending and commit so a test can SIGKILL
@@ -427,12 +436,13 @@ Result<ImportReport> RunImportOnce(KinesisClient& kinesis, Sink& sink, const Imp
 
   BatchQueue queue(std::max<size_t>(options.queue_capacity, 2));
   std::atomic<int64_t> bad_total{0};
+  CancellationToken cancel;  // set by the first reader or writer failure
   std::vector<std::thread> readers;
   readers.reserve(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
     queue.AddProducer();
     readers.emplace_back(
-        [&, i] { ShardReader(kinesis, options, schema, states[i], i, queue, bad_total, clock).Run(); });
+        [&, i] { ShardReader(kinesis, options, schema, states[i], i, queue, bad_total, clock, cancel).Run(); });
   }
 
   Status write_status;
@@ -440,7 +450,10 @@ Result<ImportReport> RunImportOnce(KinesisClient& kinesis, Sink& sink, const Imp
     if (write_status.ok()) {
       if (batch->rows.num_rows() > 0) write_status = sink.Append(batch->rows);
       if (write_status.ok() && !batch->rejects.empty()) write_status = sink.AppendRejects(batch->rejects);
-      if (!write_status.ok()) queue.Cancel();
+      if (!write_status.ok()) {
+        cancel.Cancel();
+        queue.Cancel();
+      }
     }
     queue.ReturnSpent(std::move(batch));
   }

@@ -220,7 +220,7 @@ TEST_F(ImportRunTest, MissingTableSuggestsCreateTable) {
   CreateStream(stream, 1);
   Sql(db_, "CREATE TABLE other (x INTEGER)");
   auto r = Run(stream, 10);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2) << "a missing table is a configuration error (README, exit codes): " << r.err;
   EXPECT_NE(r.err.find("kinesis_table"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("CREATE TABLE"), std::string::npos) << r.err;
 }

@@ -60,7 +60,7 @@ TEST(Secrets, NeverPrintedWithDebugLogging) {
                               "--connections-file", dir.File("connections")},
                              {"--endpoint-url", endpoint}),
                         "", env);
-  EXPECT_EQ(badconn.exit_code, 1) << badconn.err;
+  EXPECT_EQ(badconn.exit_code, 2) << badconn.err;  // configuration error (README, exit codes)
   EXPECT_NE(badconn.err.find("nope"), std::string::npos) << badconn.err;
   ExpectNoSecrets(badconn, "unknown connection");
   auto down = RunCli(with({"shards", "--stream", stream, "--request-timeout-ms", "500"},

@@ -68,7 +68,7 @@ TEST_F(RegionTest, ConfigFileLocationCanBeOverridden) {
 }
 
 TEST_F(RegionTest, NoRegionErrorExplainsWhatToDo) {
-  for (const std::string profile : {"noregion", "staging", "absent"}) {
+  for (const std::string profile : {"noregion"}) {
     auto region = ResolveRegion("", profile, env_);
     ASSERT_FALSE(region.ok()) << profile;
     EXPECT_EQ(region.status().kind(), ErrorKind::kInvalidArgument);
@@ -81,6 +81,30 @@ TEST_F(RegionTest, NoRegionErrorExplainsWhatToDo) {
   auto region = ResolveRegion("", "", no_home);
   ASSERT_FALSE(region.ok());
   EXPECT_NE(region.status().message().find("HOME is not set"), std::string::npos);
+}
+
+// Issue 8 case 9: a profile the user named that exists in neither file is the error, not the
+// region that could not come from it.
+TEST_F(RegionTest, ExplicitProfileInNeitherFileIsReportedAsNotFound) {
+  auto region = ResolveRegion("", "absent", env_);
+  ASSERT_FALSE(region.ok());
+  EXPECT_EQ(region.status().kind(), ErrorKind::kNotFound);
+  const std::string& m = region.status().message();
+  EXPECT_EQ(m.rfind("profile 'absent' (from --profile) not found in ", 0), 0u) << m;
+  EXPECT_NE(m.find("/.aws/credentials"), std::string::npos) << m;
+  EXPECT_NE(m.find("/.aws/config"), std::string::npos) << m;
+  EXPECT_EQ(m.find("no region"), std::string::npos) << m;
+  // A plain [staging] in the config file is not the profile staging; the message says so.
+  auto plain = ResolveRegion("", "staging", env_);
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.status().kind(), ErrorKind::kNotFound);
+  EXPECT_NE(plain.status().message().find("write [profile staging]"), std::string::npos) << plain.status().message();
+  // From AWS_PROFILE it is named as such.
+  env_.Set("AWS_PROFILE", "absent-too");
+  auto from_env = ResolveRegion("", "", env_);
+  ASSERT_FALSE(from_env.ok());
+  EXPECT_NE(from_env.status().message().find("profile 'absent-too' (from AWS_PROFILE) not found"), std::string::npos)
+      << from_env.status().message();
 }
 
 TEST_F(RegionTest, InvalidRegionNamesAreRejectedWithTheirSource) {

@@ -288,6 +288,20 @@ TEST(ConnectionsFileTest, MalformedLinesAndDuplicatesAreErrorsWithLineNumbers) {
   EXPECT_TRUE(ConnectionsFile::Parse("my_conn-2.a = AWS_ACCESS_KEY=k;AWS_SECRET_KEY=s\n", "/f").ok());
 }
 
+// Issue 8 case 9: an entry whose value is malformed is reported with the file and its line.
+TEST(ConnectionsFileTest, MalformedEntryValueNamesFileAndLine) {
+  auto file = ConnectionsFile::Parse(std::string("# c\nGOOD = AWS_ACCESS_KEY=k;AWS_SECRET_KEY=") + kConnSecret +
+                                         "\n\nBROKEN = AWS_ACCESS_KEY=AKIABROKEN\n",
+                                     "/etc/conns");
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  auto broken = file->Lookup("broken");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().kind(), ErrorKind::kInvalidArgument);
+  const std::string& m = broken.status().message();
+  EXPECT_EQ(m.rfind("/etc/conns line 4: connection 'BROKEN': missing AWS_SECRET_KEY", 0), 0u) << m;
+  ExpectNoSecrets(m);
+}
+
 TEST(ConnectionsFileTest, PathPrecedenceIsOptionThenEnvThenHome) {
   MapEnvironment env(std::map<std::string, std::string>{{"HOME", "/home/u"}});
   EXPECT_EQ(*ConnectionsFilePath("", env), "/home/u/.config/kinesis-import/connections");

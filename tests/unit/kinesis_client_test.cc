@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -181,11 +183,10 @@ TEST_F(KinesisClientTest, GetRecordsSurvivesEmpty500AndThrottling) {
   ASSERT_EQ(requests.size(), 3u);
   auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 2u);
-  // Full jitter under the default base of 100 ms: retry 0 within [0,100], retry 1 within [0,200].
+  // Full jitter under the default base of 100 ms: retry 0 within [0,100], retry 1 within [0,200]
+  // (the exact values come from the injected random source: JitterComesFromTheInjectedSource).
   EXPECT_LE(sleeps[0], milliseconds(100));
   EXPECT_LE(sleeps[1], milliseconds(200));
-  EXPECT_GE(sleeps[0], milliseconds(0));
-  EXPECT_GE(sleeps[1], milliseconds(0));
 
   // Each attempt is signed again at the (fake) time it is sent.
   auto t = Start();
@@ -196,6 +197,117 @@ TEST_F(KinesisClientTest, GetRecordsSurvivesEmpty500AndThrottling) {
     EXPECT_TRUE(Contains(requests[i].body, "\"Limit\":100")) << requests[i].body;
     if (i < sleeps.size()) t += sleeps[i];
   }
+}
+
+// A scripted random source: returns the values in order, then the last one forever.
+std::function<double()> Scripted(std::vector<double> values) {
+  auto i = std::make_shared<size_t>(0);
+  return [values, i] {
+    double v = values[std::min(*i, values.size() - 1)];
+    ++*i;
+    return v;
+  };
+}
+
+TEST_F(KinesisClientTest, JitterComesFromTheInjectedSourceWithinFullJitterBounds) {
+  // Each sleep is random * (ceiling + 1) clamped to [0, ceiling], ceiling = min(cap, base * 2^n):
+  // the extremes of the source must give exactly 0 and exactly the ceiling, the cap included.
+  KinesisClientConfig c = Config();
+  c.retry.max_attempts = 6;
+  c.retry.base_delay = milliseconds(100);
+  c.retry.max_delay = milliseconds(300);
+  c.random = Scripted({0.999999, 0.0, 1.0, 0.999999, 0.5});
+  KinesisClient client(http_, clock_, c);
+  for (int i = 0; i < 5; ++i) http_.AddResponse(400, kThrottled);
+  http_.AddResponse(200, kGetRecordsOk);
+  auto r = client.GetRecords("AAAA-iterator", 100, "orders", "shardId-000000000000");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // Ceilings 100, 200, 400 -> 300 (cap), 300, 300.
+  EXPECT_EQ(clock_.sleeps(), (std::vector<milliseconds>{milliseconds(100), milliseconds(0), milliseconds(300),
+                                                        milliseconds(300), milliseconds(150)}));
+}
+
+TEST_F(KinesisClientTest, UnreadableGetRecordsBodyIsRetriedAndTheSecondBodyIsUsed) {
+  http_.AddResponse(200, "<html><body>502 Bad Gateway</body></html>");
+  http_.AddResponse(200, kGetRecordsOk);
+  auto r = client_.GetRecords("AAAA-iterator", 100, "orders", "shardId-000000000000");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->records.size(), 1u);
+  EXPECT_EQ(r->records[0].data, "hello");
+  EXPECT_EQ(http_.request_count(), 2u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_EQ(http_.unused_responses(), 0u);
+}
+
+TEST_F(KinesisClientTest, PersistentlyUnreadableGetRecordsBodyGivesUpNamingShard) {
+  for (int i = 0; i < 5; ++i) http_.AddResponse(200, R"({"Records":[)");
+  auto r = client_.GetRecords("AAAA-iterator", 100, "orders", "shardId-000000000007");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().kind(), ErrorKind::kRetriable);
+  const std::string& m = r.status().message();
+  EXPECT_TRUE(Contains(m, "unreadable GetRecords response")) << m;
+  EXPECT_TRUE(Contains(m, "shard 'shardId-000000000007'")) << m;
+  EXPECT_TRUE(Contains(m, "gave up after 5 attempts")) << m;
+  EXPECT_EQ(http_.request_count(), 5u);
+}
+
+TEST_F(KinesisClientTest, RetryDeadlineClampsEachAttemptAndSaysHowLongItTried) {
+  // An endpoint that never answers: every attempt runs into its timeout (here the HTTP client's
+  // own 4 s, or less when the request carries less).
+  KinesisClientConfig c = Config();
+  c.retry.max_attempts = 8;
+  c.retry.deadline = milliseconds(10000);
+  c.random = Scripted({1.0});  // delays 100, 200, 400 ... ms
+  KinesisClient client(http_, clock_, c);
+  http_.SetResponder([this](const HttpRequest& req) -> Result<HttpResponse> {
+    milliseconds t = req.timeout.count() > 0 ? std::min(req.timeout, milliseconds(4000)) : milliseconds(4000);
+    clock_.SleepFor(t);
+    return Status::Error(ErrorKind::kRetriable, "Operation timed out after " + std::to_string(t.count()) +
+                                                    " milliseconds with 0 bytes received");
+  });
+  auto r = client.ListShards(ListShardsRequest{"orders", "", std::nullopt, 0});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().kind(), ErrorKind::kRetriable);
+  std::vector<milliseconds> timeouts;
+  for (const auto& req : http_.requests()) timeouts.push_back(req.timeout);
+  // 0 + 4000 + 100 sleep; 4100 + 4000 + 200 sleep; 8300 + what is left (1700) = 10000.
+  EXPECT_EQ(timeouts, (std::vector<milliseconds>{milliseconds(10000), milliseconds(5900), milliseconds(1700)}));
+  EXPECT_EQ(clock_.Monotonic() - std::chrono::steady_clock::time_point{}, milliseconds(10000));
+  const std::string& m = r.status().message();
+  EXPECT_TRUE(Contains(m, "stream 'orders'")) << m;
+  EXPECT_TRUE(Contains(m, "Operation timed out")) << m;
+  EXPECT_TRUE(Contains(m, "gave up after 3 attempts in 10.0 s; the retry deadline is 10.0 s")) << m;
+}
+
+TEST_F(KinesisClientTest, CancelledCallSendsNothing) {
+  CancellationToken cancel;
+  cancel.Cancel();
+  http_.AddResponse(200, kGetRecordsOk);  // must not be used
+  auto r = client_.GetRecords("AAAA-iterator", 100, "orders", "shardId-000000000000", &cancel);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Contains(r.status().message(), "cancelled")) << r.status().message();
+  EXPECT_EQ(http_.request_count(), 0u);
+}
+
+TEST_F(KinesisClientTest, CancelStopsAThrottlingStormAtTheNextSleep) {
+  KinesisClientConfig c = Config();
+  c.retry.max_attempts = 100;
+  KinesisClient client(http_, clock_, c);
+  CancellationToken cancel;
+  int calls = 0;
+  http_.SetResponder([&](const HttpRequest&) -> Result<HttpResponse> {
+    if (++calls == 3) cancel.Cancel();  // another reader failed meanwhile
+    HttpResponse resp;
+    resp.status = 400;
+    resp.body = kThrottled;
+    return resp;
+  });
+  auto r = client.GetShardIterator("orders", "shardId-000000000001", IteratorStart{}, &cancel);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Contains(r.status().message(), "cancelled")) << r.status().message();
+  EXPECT_TRUE(Contains(r.status().message(), "shardId-000000000001")) << r.status().message();
+  EXPECT_EQ(http_.request_count(), 3u);
+  EXPECT_EQ(clock_.sleeps().size(), 2u);
 }
 
 TEST_F(KinesisClientTest, TransportErrorIsRetried) {

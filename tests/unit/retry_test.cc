@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <atomic>
 #include <climits>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -242,6 +244,74 @@ TEST(RetryCallWithRetries, SingleAttemptPolicyNeverSleeps) {
   EXPECT_EQ(calls, 1);
   EXPECT_NE(st.message().find("gave up after 1 attempts"), std::string::npos) << st.message();
   EXPECT_TRUE(clock.sleeps().empty());
+}
+
+TEST(RetryCallWithRetries, DeadlineStopsRetriesAndEachAttemptIsToldWhatIsLeft) {
+  FakeClock clock;
+  RetryPolicy policy = Policy(100, 1000, 1000);
+  policy.deadline = milliseconds(2500);
+  Backoff backoff(policy, [] { return 1.0; });  // every delay is 1000 ms
+  std::vector<milliseconds> told;
+  Status st = CallWithRetries(backoff, clock, [&](milliseconds remaining) -> Status {
+    told.push_back(remaining);
+    clock.SleepFor(std::min(remaining, milliseconds(200)));  // an attempt takes 200 ms, or its timeout
+    return Throttled();
+  });
+  // t=0 try (200), sleep 1000; t=1200 try (200), sleep 1000; t=2400 try with the 100 ms left.
+  EXPECT_EQ(told, (std::vector<milliseconds>{milliseconds(2500), milliseconds(1300), milliseconds(100)}));
+  EXPECT_EQ(clock.Monotonic() - std::chrono::steady_clock::time_point{}, milliseconds(2500));
+  EXPECT_EQ(st.kind(), ErrorKind::kRetriable);
+  EXPECT_NE(st.message().find("gave up after 3 attempts in 2.5 s; the retry deadline is 2.5 s"), std::string::npos)
+      << st.message();
+}
+
+TEST(RetryCallWithRetries, ZeroDeadlineMeansOnlyMaxAttemptsLimit) {
+  FakeClock clock;
+  RetryPolicy policy = Policy(4, 60000, 60000);
+  policy.deadline = milliseconds(0);
+  Backoff backoff(policy, [] { return 1.0; });
+  int calls = 0;
+  Status st = CallWithRetries(backoff, clock, [&](milliseconds remaining) -> Status {
+    EXPECT_EQ(remaining, milliseconds::max());
+    ++calls;
+    return Throttled();
+  });
+  EXPECT_EQ(calls, 4);
+  EXPECT_NE(st.message().find("gave up after 4 attempts in 180.0 s)"), std::string::npos) << st.message();
+}
+
+TEST(RetryCallWithRetries, CancelledBeforeTheFirstAttemptCallsNothing) {
+  FakeClock clock;
+  Backoff backoff(Policy(5, 100, 5000), [] { return 0.5; });
+  CancellationToken cancel;
+  cancel.Cancel();
+  int calls = 0;
+  Status st = CallWithRetries(
+      backoff, clock, [&]() -> Status { ++calls; return Status::Ok(); }, {}, &cancel);
+  EXPECT_EQ(calls, 0);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "cancelled");
+}
+
+TEST(RetryCallWithRetries, CancelDuringTheBackoffSleepOfTheRealClockWakesAtOnce) {
+  // The real clock: a 10-minute backoff sleep ends as soon as another thread cancels.
+  RetryPolicy policy = Policy(5, 600000, 600000);
+  policy.deadline = milliseconds(0);
+  Backoff backoff(policy, [] { return 1.0; });
+  CancellationToken cancel;
+  std::atomic<int> calls{0};
+  std::thread canceller([&] {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (calls.load() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    cancel.Cancel();
+  });
+  auto started = std::chrono::steady_clock::now();
+  Status st = CallWithRetries(
+      backoff, SystemClock(), [&]() -> Status { ++calls; return Throttled(); }, {}, &cancel);
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(st.message(), "cancelled");
 }
 
 TEST(RetryCallWithRetries, ImmediateSuccessMakesOneCall) {
