@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdlib>
 #include <deque>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -264,15 +262,6 @@ class ShardReader {
   Clock& clock_;
 };
 
-// Test hook for the crash test: stop between fetching/appending and commit so a test can SIGKILL
-// the process there. Never set in production.
-void MaybePauseBeforeCommit() {
-  const char* marker = std::getenv("KINESIS_IMPORT_TEST_PAUSE_BEFORE_COMMIT");
-  if (!marker || !*marker) return;
-  { std::ofstream(marker) << "paused\n"; }
-  std::this_thread::sleep_for(std::chrono::seconds(60));
-}
-
 }  // namespace
 
 Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,
@@ -345,7 +334,7 @@ Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportO
       moved[s.info.shard_id] = ShardPosition{s.report.last_sequence_number, s.report.last_subsequence_number};
   }
   KI_RETURN_IF_ERROR(sink.SavePositions(options.stream, moved));
-  MaybePauseBeforeCommit();
+  if (options.before_commit) options.before_commit();
   KI_RETURN_IF_ERROR(sink.Commit());
   guard.armed = false;
   report.elapsed_seconds =

@@ -1,40 +1,17 @@
 // `kinesis-import run` end to end: a real emulator over HTTP, a real DuckDB file, the real binary.
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <simdjson.h>
 
-#include <chrono>
-#include <filesystem>
-#include <thread>
-
+#include "duckdb_file.h"
+#include "paused_run.h"
+#include "sensor_records.h"
 #include "sink/duckdb/duckdb_sql.h"
 #include "test_support.h"
 
 namespace ki::test {
 namespace {
-
-constexpr char kSeedTable[] =
-    "CREATE TABLE kinesis_table(sensorId DECIMAL(18,0), currentTemperature DECIMAL(18,0), "
-    "status VARCHAR(100), kinesis_shard_id VARCHAR(2000), shard_sequence_number VARCHAR(2000))";
-
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunDuckDbSql(db, sql, SqlOutputFormat::kCsv);
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  if (!r.ok()) return "";
-  // Drop the header line.
-  auto nl = r->find('\n');
-  return nl == std::string::npos ? "" : r->substr(nl + 1);
-}
-
-std::string SensorRecords(int from, int to) {
-  std::string out;
-  for (int i = from; i <= to; ++i)
-    out += "{\"sensorId\": " + std::to_string(i) + ", \"currentTemperature\": " + std::to_string(100 + i) +
-           ", \"status\": \"" + (i % 3 ? "OK" : "WARN") + "\"}\n";
-  return out;
-}
 
 class ImportRunTest : public ::testing::Test {
  protected:
@@ -72,9 +49,9 @@ class ImportRunTest : public ::testing::Test {
     }
     return doc["total_records"].get_int64().value();
   }
-  std::string Count() { return Sql(db_, "SELECT count(*) FROM kinesis_table"); }
+  std::string Count() { return DuckDbCsv(db_, "SELECT count(*) FROM kinesis_table"); }
   std::string Positions() {
-    return Sql(db_, "SELECT shard_id, sequence_number FROM kinesis_import_positions ORDER BY shard_id");
+    return DuckDbCsv(db_, "SELECT shard_id, sequence_number FROM kinesis_import_positions ORDER BY shard_id");
   }
 
   TempDir dir_;
@@ -86,7 +63,7 @@ TEST_F(ImportRunTest, SeedScenarioTenTenFiveZeroExactlyOnce) {
   std::string stream = UniqueName("seed");
   CreateStream(stream, 1);
   Put(stream, SensorRecords(1, 25));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   std::vector<int64_t> imported;
   for (int run = 0; run < 4; ++run) {
     auto r = Run(stream, 10);
@@ -94,9 +71,9 @@ TEST_F(ImportRunTest, SeedScenarioTenTenFiveZeroExactlyOnce) {
     imported.push_back(Imported(r));
   }
   EXPECT_EQ(imported, (std::vector<int64_t>{10, 10, 5, 0}));
-  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature) FROM kinesis_table"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature) FROM kinesis_table"),
             "25,25,325,2825\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM kinesis_table WHERE status <> CASE WHEN sensorId % 3 = 0 THEN 'WARN' ELSE 'OK' END"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM kinesis_table WHERE status <> CASE WHEN sensorId % 3 = 0 THEN 'WARN' ELSE 'OK' END"),
             "0\n");
   // Metadata equals what an independent client sees.
   auto sdk = RunNode("sdk_client.js", {"read-all", "--endpoint", endpoint_, "--stream", stream});
@@ -108,7 +85,7 @@ TEST_F(ImportRunTest, SeedScenarioTenTenFiveZeroExactlyOnce) {
     expected += std::string(doc["shard_id"].get_string().value()) + "," +
                 std::string(doc["sequence_number"].get_string().value()) + "\n";
   }
-  EXPECT_EQ(Sql(db_, "SELECT kinesis_shard_id, shard_sequence_number FROM kinesis_table ORDER BY sensorId"), expected);
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT kinesis_shard_id, shard_sequence_number FROM kinesis_table ORDER BY sensorId"), expected);
   // The stored position is the last record's.
   EXPECT_EQ(Positions(), Lines(expected).back() + "\n");
 }
@@ -117,54 +94,40 @@ TEST_F(ImportRunTest, KilledBeforeCommitChangesNothingAndNextRunImportsAllOnce) 
   std::string stream = UniqueName("kill");
   CreateStream(stream, 2);
   Put(stream, SensorRecords(1, 30));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   ASSERT_EQ(Run(stream, 5).exit_code, 0);  // a committed first part
   std::string count_before = Count();
   std::string positions_before = Positions();
   ASSERT_NE(count_before, "0\n");
 
-  // Run again, paused by the test hook after appending and saving positions, before COMMIT.
-  std::string marker = dir_.File("paused");
-  pid_t pid = fork();
-  if (pid == 0) {
-    setenv("KINESIS_IMPORT_TEST_PAUSE_BEFORE_COMMIT", marker.c_str(), 1);
-    std::vector<std::string> args{KI_CLI_PATH, "run", "--stream", stream, "--table", "kinesis_table",
-                                  "--db", db_, "--max-records-per-run", "1000"};
-    for (auto& a : Aws()) args.push_back(a);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  bool paused = false;
-  for (int i = 0; i < 300 && !paused; ++i) {
-    paused = std::filesystem::exists(marker);
-    if (!paused) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(paused) << "the run never reached the pause before commit";
+  // Run again in a child process that stops after appending and saving positions, just before
+  // COMMIT, and is killed there.
+  ImportOptions options;
+  options.stream = stream;
+  options.table = "kinesis_table";
+  options.max_records_per_run = 1000;
+  PausedRun paused(endpoint_, db_, options);
+  ASSERT_TRUE(paused.WaitUntilPaused()) << paused.why();
   // While it holds the file, a second run fails fast with a clear message.
   auto second = Run(stream, 10);
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("in use"), std::string::npos) << second.err;
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  const int status = paused.KillAndReap();
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
 
   EXPECT_EQ(Count(), count_before);
   EXPECT_EQ(Positions(), positions_before);
   auto r = Run(stream, 1000);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId) FROM kinesis_table"), "30,30,465\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId) FROM kinesis_table"), "30,30,465\n");
+  EXPECT_EQ(Imported(Run(stream, 1000)), 0);
 }
 
 TEST_F(ImportRunTest, BadRecordFailsTheRunNamingShardAndSequenceAndCommitsNothing) {
   std::string stream = UniqueName("bad");
   CreateStream(stream, 1);
   Put(stream, SensorRecords(1, 3));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   ASSERT_EQ(Run(stream, 100).exit_code, 0);
   std::string positions_before = Positions();
   Put(stream, SensorRecords(4, 5) + "{\"sensorId\": 6, \"currentTemperature\": \"hot\", \"status\": \"OK\"}\n" +
@@ -202,14 +165,14 @@ TEST_F(ImportRunTest, ResumesFromMetadataColumnsComparingSequenceNumbersNumerica
   std::string seq5(p.parse(lines[4]).value()["sequence_number"].get_string().value());
   // A table filled by the seed connector up to record 5, plus a row whose sequence number is
   // shorter but sorts after as text: numeric order must ignore it.
-  Sql(db_, std::string(kSeedTable) + "; INSERT INTO kinesis_table SELECT i, 100 + i, 'OK', '" + shard +
+  DuckDbCsv(db_, std::string(kDuckDbSeedTable) + "; INSERT INTO kinesis_table SELECT i, 100 + i, 'OK', '" + shard +
                "', NULL FROM range(1, 5) t(i); UPDATE kinesis_table SET shard_sequence_number = '" + seq5 +
                "' WHERE sensorId = 4; INSERT INTO kinesis_table VALUES (0, 0, 'OLD', '" + shard +
                "', '99999999999999999999')");
   auto r = Run(stream, 100);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Imported(r), 7);  // records 6..12
-  EXPECT_EQ(Sql(db_, "SELECT min(sensorId), max(sensorId), count(*) FROM kinesis_table WHERE status <> 'OLD' AND sensorId > 4"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT min(sensorId), max(sensorId), count(*) FROM kinesis_table WHERE status <> 'OLD' AND sensorId > 4"),
             "6,12,7\n");
   // From now on the positions table is the source.
   EXPECT_EQ(Imported(Run(stream, 100)), 0);
@@ -230,7 +193,7 @@ TEST_F(ImportRunTest, JobFileWithFlagsOverridingAndByPositionMapping) {
   // By position: values in document order fill the data columns in table order, whatever the keys.
   Put(stream, "{\"sensorId\": 1, \"a\": 10, \"b\": \"x\"}\n{\"sensorId\": 2, \"a\": 20, \"b\": \"y\"}\n"
               "{\"sensorId\": 3, \"a\": 30, \"b\": \"z\"}\n");
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   WriteFile(dir_.File("job.toml"), "stream_name = \"" + stream + "\"\ntable_name = \"kinesis_table\"\ndb = \"" +
                                        db_ + "\"\nmax_records_per_run = 1\nmapping = \"by-position\"\n"
                                        "endpoint_url = \"http://127.0.0.1:9\"\n");
@@ -242,7 +205,7 @@ TEST_F(ImportRunTest, JobFileWithFlagsOverridingAndByPositionMapping) {
   r = Cli({"run", "--config", dir_.File("job.toml"), "--max-records-per-run", "5", "--output", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Imported(r), 2);
-  EXPECT_EQ(Sql(db_, "SELECT sensorId, currentTemperature, status FROM kinesis_table ORDER BY 1"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT sensorId, currentTemperature, status FROM kinesis_table ORDER BY 1"),
             "1,10,x\n2,20,y\n3,30,z\n");
   WriteFile(dir_.File("bad.toml"), "stream_nmae = \"x\"\n");
   auto bad = Cli({"run", "--config", dir_.File("bad.toml")});
@@ -274,14 +237,14 @@ TEST(ImportRunVolume, TwentyThousandRecordsFourShardsOneRun) {
   }
   auto put = RunCli(with({"put", "--stream", stream, "-"}), input);
   ASSERT_EQ(put.exit_code, 0) << put.err;
-  ASSERT_EQ(RunDuckDbSql(db, kSeedTable, SqlOutputFormat::kCsv).ok(), true);
+  ASSERT_EQ(RunDuckDbSql(db, kDuckDbSeedTable, SqlOutputFormat::kCsv).ok(), true);
   auto r = RunCli(with({"run", "--stream", stream, "--table", "kinesis_table", "--db", db,
                         "--max-records-per-run", "100000", "--output", "json"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Sql(db, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature), "
+  EXPECT_EQ(DuckDbCsv(db, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature), "
                     "count(DISTINCT kinesis_shard_id) FROM kinesis_table"),
             "20000,20000," + std::to_string(sum_id) + "," + std::to_string(sum_temp) + ",4\n");
-  EXPECT_EQ(Sql(db, "SELECT count(*) FROM kinesis_table WHERE status <> 's' || (sensorId % 10)::INT"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db, "SELECT count(*) FROM kinesis_table WHERE status <> 's' || (sensorId % 10)::INT"), "0\n");
 }
 
 }  // namespace
