@@ -85,13 +85,13 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
     }
   }
   if (t.contains("max_bad_records") && cmd.count("--max-bad-records") == 0) {
-    auto v = t["max_bad_records"].value<int64_t>();
+    auto v = t["max_bad_records"].value_exact<int64_t>();
     if (!v || *v < 0)
       return InvalidArgument("job file '" + o.config + "': 'max_bad_records' must be a non-negative integer");
     o.max_bad_records = *v;
   }
   if (t.contains("max_records_per_run") && cmd.count("--max-records-per-run") == 0) {
-    auto v = t["max_records_per_run"].value<int64_t>();
+    auto v = t["max_records_per_run"].value_exact<int64_t>();
     if (!v || *v <= 0)
       return InvalidArgument("job file '" + o.config + "': 'max_records_per_run' must be a positive integer");
     o.max_records = *v;

@@ -213,6 +213,23 @@ TEST_F(ImportRunTest, JobFileWithFlagsOverridingAndByPositionMapping) {
   EXPECT_NE(bad.err.find("stream_nmae"), std::string::npos) << bad.err;
 }
 
+// Found by fuzz/job_file_fuzz.cc: the counts were read with toml++'s value<int64_t>(), which casts
+// a float to int64_t before checking its range (undefined behaviour for 1e300) and accepted 3.0
+// as 3. Only TOML integers are counts now; the error names the key, before anything is opened.
+TEST(ImportRunJobFile, CountsMustBeTomlIntegers) {
+  TempDir dir;
+  for (const std::string& line :
+       {std::string("max_records_per_run = 3.0"), std::string("max_records_per_run = 1e300"),
+        std::string("max_bad_records = 2.0"), std::string("max_bad_records = -1e300")}) {
+    WriteFile(dir.File("job.toml"), "stream_name = \"s\"\ntable_name = \"t\"\n" + line + "\n");
+    auto r = RunCli({"run", "--config", dir.File("job.toml")});
+    EXPECT_EQ(r.exit_code, 2) << line << ": " << r.err;
+    const std::string key = line.substr(0, line.find(' '));
+    EXPECT_NE(r.err.find("'" + key + "' must be a"), std::string::npos) << line << ": " << r.err;
+    EXPECT_NE(r.err.find("integer"), std::string::npos) << line << ": " << r.err;
+  }
+}
+
 // 20,000 records over 4 shards through kinesalite (fast enough for volume; kinesis-local slows
 // down as shards fill), one run with a large cap.
 TEST(ImportRunVolume, TwentyThousandRecordsFourShardsOneRun) {
