@@ -111,15 +111,15 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
     }
   }
   if (const toml::node* n = find("max_bad_records"); n && cmd.count("--max-bad-records") == 0) {
-    auto v = n->value<int64_t>();
+    auto v = n->value_exact<int64_t>();
     if (!v || *v < 0)
-      return InvalidArgument(where + ": " + name("max_bad_records") + " must be a whole number, at least 0");
+      return InvalidArgument(where + ": " + name("max_bad_records") + " must be a whole number (a TOML integer), at least 0");
     o.max_bad_records = *v;
   }
   if (const toml::node* n = find("max_records_per_run"); n && cmd.count("--max-records-per-run") == 0) {
-    auto v = n->value<int64_t>();
+    auto v = n->value_exact<int64_t>();
     if (!v || *v <= 0)
-      return InvalidArgument(where + ": " + name("max_records_per_run") + " must be a whole number, at least 1");
+      return InvalidArgument(where + ": " + name("max_records_per_run") + " must be a whole number (a TOML integer), at least 1");
     o.max_records = *v;
   }
   return Status::Ok();

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdlib>
 #include <deque>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -330,15 +328,6 @@ class ShardReader {
   CancellationToken& cancel_;
 };
 
-// Test hook for the crash test: stop between fetching/appending and commit so a test can SIGKILL
-// the process there. Never set in production.
-void MaybePauseBeforeCommit() {
-  const char* marker = std::getenv("KINESIS_IMPORT_TEST_PAUSE_BEFORE_COMMIT");
-  if (!marker || !*marker) return;
-  { std::ofstream(marker) << "paused\n"; }
-  std::this_thread::sleep_for(std::chrono::seconds(60));
-}
-
 }  // namespace
 
 namespace {
@@ -486,7 +475,7 @@ Result<ImportReport> RunImportOnce(KinesisClient& kinesis, Sink& sink, const Imp
     p.stream_created_ms = stream.creation_timestamp_ms;
   }
   KI_RETURN_IF_ERROR(sink.SavePositions(options.stream, moved));
-  MaybePauseBeforeCommit();
+  if (options.before_commit) options.before_commit();
   KI_RETURN_IF_ERROR(sink.Commit());
   guard.armed = false;
   report.elapsed_seconds =

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct ImportOptions {
   std::chrono::milliseconds min_call_interval{200};
   // Batches in flight between the readers and the sink (bounds memory).
   size_t queue_capacity = 8;
+  // Called after the rows and the new positions are written and before COMMIT, on the calling
+  // thread. Empty in production; the crash tests block here and kill the process.
+  std::function<void()> before_commit;
 };
 
 // Where a bad record sits, for the report.

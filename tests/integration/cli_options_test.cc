@@ -158,7 +158,7 @@ TEST(CliMessages, MaxRecordsPerRunZeroSaysAtLeastOne) {
   WriteFile(dir.File("job.toml"), "stream_name = \"s\"\ntable_name = \"t\"\nmax_records_per_run = 0\n");
   auto r = RunCli({"run", "--config", dir.File("job.toml")});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(Contains(r.err, "'max_records_per_run' must be a whole number, at least 1")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "'max_records_per_run' must be a whole number (a TOML integer), at least 1")) << r.err;
 }
 
 TEST(CliMessages, UnknownProfileIsNamedNotReportedAsNoRegion) {

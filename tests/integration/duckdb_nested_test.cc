@@ -2,66 +2,26 @@
 // columns, JSON records through JsonRecordDecoder -> DuckDbSink::Append -> Commit, read back
 // with SQL (DuckDB's own text of the values).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "decode/json_decoder.h"
-#include "sink/duckdb/duckdb_handles.h"
+#include "duckdb_file.h"
 #include "sink/duckdb/duckdb_sink.h"
+#include "test_support.h"
 
 namespace ki {
 namespace {
 
-using Rows = std::vector<std::vector<std::string>>;
+using test::Rows;
 
 class DuckDbNestedTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string templ =
-        (std::filesystem::temp_directory_path() / "ki_duckdb_nested_XXXXXX").string();
-    ASSERT_NE(mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    path_ = (std::filesystem::path(dir_) / "test.duckdb").string();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  // Runs SQL on the file (the sink must be closed); every value cast to text by DuckDB.
-  Rows Query(const std::string& sql, bool select = true) {
-    DuckDbDatabase db;
-    DuckDbConnection con;
-    DuckDbChars error;
-    if (duckdb_open_ext(path_.c_str(), db.out(), nullptr, error.out()) != DuckDBSuccess ||
-        duckdb_connect(db.get(), con.out()) != DuckDBSuccess) {
-      ADD_FAILURE() << "cannot open " << path_;
-      return {};
-    }
-    // LIST/STRUCT values have no text through duckdb_value_varchar: DuckDB casts them.
-    const std::string text_sql = "SELECT COLUMNS(*)::VARCHAR FROM (" + sql + ") AS q";
-    DuckDbResult result;
-    if (duckdb_query(con.get(), (select ? text_sql : sql).c_str(), result.out()) != DuckDBSuccess) {
-      ADD_FAILURE() << sql << ": " << result.error();
-      return {};
-    }
-    Rows rows;
-    for (idx_t r = 0; r < duckdb_row_count(result.get()); ++r) {
-      std::vector<std::string> row;
-      for (idx_t c = 0; c < duckdb_column_count(result.get()); ++c) {
-        DuckDbChars value(duckdb_value_varchar(result.get(), c, r));
-        row.push_back(value ? value.get() : "NULL");
-      }
-      rows.push_back(std::move(row));
-    }
-    return rows;
-  }
-
-  void Exec(const std::string& sql) { Query(sql, false); }
+  // SQL on the file (the sink must be closed); every value cast to text by DuckDB.
+  Rows Query(const std::string& sql) { return test::QueryDuckDbFile(path_, sql); }
+  void Exec(const std::string& sql) { test::ExecDuckDbFile(path_, sql); }
 
   // Creates the table, decodes `records` into one batch and commits it through the sink.
   // Returns the decoder's messages for the records it rejected ("" for the good ones).
@@ -92,8 +52,8 @@ class DuckDbNestedTest : public ::testing::Test {
     return messages;
   }
 
-  std::string dir_;
-  std::string path_;
+  test::TempDir dir_;
+  const std::string path_ = dir_.File("test.duckdb");
 };
 
 TEST_F(DuckDbNestedTest, DescribeTableFillsElementAndFieldTypes) {

@@ -1,40 +1,20 @@
 // `kinesis-import run` end to end: a real emulator over HTTP, a real DuckDB file, the real binary.
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <simdjson.h>
 
 #include <chrono>
 #include <filesystem>
-#include <thread>
 
+#include "duckdb_file.h"
+#include "paused_run.h"
+#include "sensor_records.h"
 #include "sink/duckdb/duckdb_sql.h"
 #include "test_support.h"
 
 namespace ki::test {
 namespace {
-
-constexpr char kSeedTable[] =
-    "CREATE TABLE kinesis_table(sensorId DECIMAL(18,0), currentTemperature DECIMAL(18,0), "
-    "status VARCHAR(100), kinesis_shard_id VARCHAR(2000), shard_sequence_number VARCHAR(2000))";
-
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunDuckDbSql(db, sql, SqlOutputFormat::kCsv);
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  if (!r.ok()) return "";
-  // Drop the header line.
-  auto nl = r->find('\n');
-  return nl == std::string::npos ? "" : r->substr(nl + 1);
-}
-
-std::string SensorRecords(int from, int to) {
-  std::string out;
-  for (int i = from; i <= to; ++i)
-    out += "{\"sensorId\": " + std::to_string(i) + ", \"currentTemperature\": " + std::to_string(100 + i) +
-           ", \"status\": \"" + (i % 3 ? "OK" : "WARN") + "\"}\n";
-  return out;
-}
 
 class ImportRunTest : public ::testing::Test {
  protected:
@@ -72,9 +52,9 @@ class ImportRunTest : public ::testing::Test {
     }
     return doc["total_records"].get_int64().value();
   }
-  std::string Count() { return Sql(db_, "SELECT count(*) FROM kinesis_table"); }
+  std::string Count() { return DuckDbCsv(db_, "SELECT count(*) FROM kinesis_table"); }
   std::string Positions() {
-    return Sql(db_, "SELECT shard_id, sequence_number FROM kinesis_import_positions ORDER BY shard_id");
+    return DuckDbCsv(db_, "SELECT shard_id, sequence_number FROM kinesis_import_positions ORDER BY shard_id");
   }
 
   TempDir dir_;
@@ -86,7 +66,7 @@ TEST_F(ImportRunTest, SeedScenarioTenTenFiveZeroExactlyOnce) {
   std::string stream = UniqueName("seed");
   CreateStream(stream, 1);
   Put(stream, SensorRecords(1, 25));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   std::vector<int64_t> imported;
   for (int run = 0; run < 4; ++run) {
     auto r = Run(stream, 10);
@@ -94,9 +74,9 @@ TEST_F(ImportRunTest, SeedScenarioTenTenFiveZeroExactlyOnce) {
     imported.push_back(Imported(r));
   }
   EXPECT_EQ(imported, (std::vector<int64_t>{10, 10, 5, 0}));
-  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature) FROM kinesis_table"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature) FROM kinesis_table"),
             "25,25,325,2825\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM kinesis_table WHERE status <> CASE WHEN sensorId % 3 = 0 THEN 'WARN' ELSE 'OK' END"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM kinesis_table WHERE status <> CASE WHEN sensorId % 3 = 0 THEN 'WARN' ELSE 'OK' END"),
             "0\n");
   // Metadata equals what an independent client sees.
   auto sdk = RunNode("sdk_client.js", {"read-all", "--endpoint", endpoint_, "--stream", stream});
@@ -108,7 +88,7 @@ TEST_F(ImportRunTest, SeedScenarioTenTenFiveZeroExactlyOnce) {
     expected += std::string(doc["shard_id"].get_string().value()) + "," +
                 std::string(doc["sequence_number"].get_string().value()) + "\n";
   }
-  EXPECT_EQ(Sql(db_, "SELECT kinesis_shard_id, shard_sequence_number FROM kinesis_table ORDER BY sensorId"), expected);
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT kinesis_shard_id, shard_sequence_number FROM kinesis_table ORDER BY sensorId"), expected);
   // The stored position is the last record's.
   EXPECT_EQ(Positions(), Lines(expected).back() + "\n");
 }
@@ -117,54 +97,40 @@ TEST_F(ImportRunTest, KilledBeforeCommitChangesNothingAndNextRunImportsAllOnce) 
   std::string stream = UniqueName("kill");
   CreateStream(stream, 2);
   Put(stream, SensorRecords(1, 30));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   ASSERT_EQ(Run(stream, 5).exit_code, 0);  // a committed first part
   std::string count_before = Count();
   std::string positions_before = Positions();
   ASSERT_NE(count_before, "0\n");
 
-  // Run again, paused by the test hook after appending and saving positions, before COMMIT.
-  std::string marker = dir_.File("paused");
-  pid_t pid = fork();
-  if (pid == 0) {
-    setenv("KINESIS_IMPORT_TEST_PAUSE_BEFORE_COMMIT", marker.c_str(), 1);
-    std::vector<std::string> args{KI_CLI_PATH, "run", "--stream", stream, "--table", "kinesis_table",
-                                  "--db", db_, "--max-records-per-run", "1000"};
-    for (auto& a : Aws()) args.push_back(a);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  bool paused = false;
-  for (int i = 0; i < 300 && !paused; ++i) {
-    paused = std::filesystem::exists(marker);
-    if (!paused) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(paused) << "the run never reached the pause before commit";
+  // Run again in a child process that stops after appending and saving positions, just before
+  // COMMIT, and is killed there.
+  ImportOptions options;
+  options.stream = stream;
+  options.table = "kinesis_table";
+  options.max_records_per_run = 1000;
+  PausedRun paused(endpoint_, db_, options);
+  ASSERT_TRUE(paused.WaitUntilPaused()) << paused.why();
   // While it holds the file, a second run fails fast with a clear message.
   auto second = Run(stream, 10);
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("in use"), std::string::npos) << second.err;
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  const int status = paused.KillAndReap();
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
 
   EXPECT_EQ(Count(), count_before);
   EXPECT_EQ(Positions(), positions_before);
   auto r = Run(stream, 1000);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId) FROM kinesis_table"), "30,30,465\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId) FROM kinesis_table"), "30,30,465\n");
+  EXPECT_EQ(Imported(Run(stream, 1000)), 0);
 }
 
 TEST_F(ImportRunTest, BadRecordFailsTheRunNamingShardAndSequenceAndCommitsNothing) {
   std::string stream = UniqueName("bad");
   CreateStream(stream, 1);
   Put(stream, SensorRecords(1, 3));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   ASSERT_EQ(Run(stream, 100).exit_code, 0);
   std::string positions_before = Positions();
   Put(stream, SensorRecords(4, 5) + "{\"sensorId\": 6, \"currentTemperature\": \"hot\", \"status\": \"OK\"}\n" +
@@ -202,14 +168,14 @@ TEST_F(ImportRunTest, ResumesFromMetadataColumnsComparingSequenceNumbersNumerica
   std::string seq5(p.parse(lines[4]).value()["sequence_number"].get_string().value());
   // A table filled by the seed connector up to record 5, plus a row whose sequence number is
   // shorter but sorts after as text: numeric order must ignore it.
-  Sql(db_, std::string(kSeedTable) + "; INSERT INTO kinesis_table SELECT i, 100 + i, 'OK', '" + shard +
+  DuckDbCsv(db_, std::string(kDuckDbSeedTable) + "; INSERT INTO kinesis_table SELECT i, 100 + i, 'OK', '" + shard +
                "', NULL FROM range(1, 5) t(i); UPDATE kinesis_table SET shard_sequence_number = '" + seq5 +
                "' WHERE sensorId = 4; INSERT INTO kinesis_table VALUES (0, 0, 'OLD', '" + shard +
                "', '99999999999999999999')");
   auto r = Run(stream, 100);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Imported(r), 7);  // records 6..12
-  EXPECT_EQ(Sql(db_, "SELECT min(sensorId), max(sensorId), count(*) FROM kinesis_table WHERE status <> 'OLD' AND sensorId > 4"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT min(sensorId), max(sensorId), count(*) FROM kinesis_table WHERE status <> 'OLD' AND sensorId > 4"),
             "6,12,7\n");
   // From now on the positions table is the source.
   EXPECT_EQ(Imported(Run(stream, 100)), 0);
@@ -218,7 +184,7 @@ TEST_F(ImportRunTest, ResumesFromMetadataColumnsComparingSequenceNumbersNumerica
 TEST_F(ImportRunTest, MissingTableSuggestsCreateTable) {
   std::string stream = UniqueName("notable");
   CreateStream(stream, 1);
-  Sql(db_, "CREATE TABLE other (x INTEGER)");
+  DuckDbCsv(db_, "CREATE TABLE other (x INTEGER)");
   auto r = Run(stream, 10);
   EXPECT_EQ(r.exit_code, 2) << "a missing table is a configuration error (README, exit codes): " << r.err;
   EXPECT_NE(r.err.find("kinesis_table"), std::string::npos) << r.err;
@@ -231,7 +197,7 @@ TEST_F(ImportRunTest, JobFileWithFlagsOverridingAndByPositionMapping) {
   // By position: values in document order fill the data columns in table order, whatever the keys.
   Put(stream, "{\"sensorId\": 1, \"a\": 10, \"b\": \"x\"}\n{\"sensorId\": 2, \"a\": 20, \"b\": \"y\"}\n"
               "{\"sensorId\": 3, \"a\": 30, \"b\": \"z\"}\n");
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   WriteFile(dir_.File("job.toml"), "stream_name = \"" + stream + "\"\ntable_name = \"kinesis_table\"\ndb = \"" +
                                        db_ + "\"\nmax_records_per_run = 1\nmapping = \"by-position\"\n"
                                        "endpoint_url = \"http://127.0.0.1:9\"\n");
@@ -243,12 +209,29 @@ TEST_F(ImportRunTest, JobFileWithFlagsOverridingAndByPositionMapping) {
   r = Cli({"run", "--config", dir_.File("job.toml"), "--max-records-per-run", "5", "--output", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Imported(r), 2);
-  EXPECT_EQ(Sql(db_, "SELECT sensorId, currentTemperature, status FROM kinesis_table ORDER BY 1"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT sensorId, currentTemperature, status FROM kinesis_table ORDER BY 1"),
             "1,10,x\n2,20,y\n3,30,z\n");
   WriteFile(dir_.File("bad.toml"), "stream_nmae = \"x\"\n");
   auto bad = Cli({"run", "--config", dir_.File("bad.toml")});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("stream_nmae"), std::string::npos) << bad.err;
+}
+
+// Found by fuzz/job_file_fuzz.cc: the counts were read with toml++'s value<int64_t>(), which casts
+// a float to int64_t before checking its range (undefined behaviour for 1e300) and accepted 3.0
+// as 3. Only TOML integers are counts now; the error names the key, before anything is opened.
+TEST(ImportRunJobFile, CountsMustBeTomlIntegers) {
+  TempDir dir;
+  for (const std::string& line :
+       {std::string("max_records_per_run = 3.0"), std::string("max_records_per_run = 1e300"),
+        std::string("max_bad_records = 2.0"), std::string("max_bad_records = -1e300")}) {
+    WriteFile(dir.File("job.toml"), "stream_name = \"s\"\ntable_name = \"t\"\n" + line + "\n");
+    auto r = RunCli({"run", "--config", dir.File("job.toml")});
+    EXPECT_EQ(r.exit_code, 2) << line << ": " << r.err;
+    const std::string key = line.substr(0, line.find(' '));
+    EXPECT_NE(r.err.find("'" + key + "' must be a"), std::string::npos) << line << ": " << r.err;
+    EXPECT_NE(r.err.find("integer"), std::string::npos) << line << ": " << r.err;
+  }
 }
 
 // 20,000 records over 4 shards through kinesalite (fast enough for volume; kinesis-local slows
@@ -275,14 +258,14 @@ TEST(ImportRunVolume, TwentyThousandRecordsFourShardsOneRun) {
   }
   auto put = RunCli(with({"put", "--stream", stream, "-"}), input);
   ASSERT_EQ(put.exit_code, 0) << put.err;
-  ASSERT_EQ(RunDuckDbSql(db, kSeedTable, SqlOutputFormat::kCsv).ok(), true);
+  ASSERT_EQ(RunDuckDbSql(db, kDuckDbSeedTable, SqlOutputFormat::kCsv).ok(), true);
   auto r = RunCli(with({"run", "--stream", stream, "--table", "kinesis_table", "--db", db,
                         "--max-records-per-run", "100000", "--output", "json"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Sql(db, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature), "
+  EXPECT_EQ(DuckDbCsv(db, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId), sum(currentTemperature), "
                     "count(DISTINCT kinesis_shard_id) FROM kinesis_table"),
             "20000,20000," + std::to_string(sum_id) + "," + std::to_string(sum_temp) + ",4\n");
-  EXPECT_EQ(Sql(db, "SELECT count(*) FROM kinesis_table WHERE status <> 's' || (sensorId % 10)::INT"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db, "SELECT count(*) FROM kinesis_table WHERE status <> 's' || (sensorId % 10)::INT"), "0\n");
 }
 
 // --- Issue 8: positions that lose or block data ---
@@ -316,11 +299,11 @@ TEST_F(ImportPositionsTest, LatestThatReadsNothingRemembersWhereItStarted) {
     const std::string stream = UniqueName("latest");
     CreateStream(stream, 1);
     Put(stream, SensorRecords(1, 3));  // before the first run: LATEST skips these
-    Sql(db_, kSeedTable);
+    DuckDbCsv(db_, kDuckDbSeedTable);
     auto first = Run(stream, 100, {"--start-position", "latest"});
     ASSERT_EQ(first.exit_code, 0) << first.err;
     EXPECT_EQ(Imported(first), 0);
-    EXPECT_EQ(Sql(db_, "SELECT sequence_number, resume_at IS NOT NULL FROM kinesis_import_positions"),
+    EXPECT_EQ(DuckDbCsv(db_, "SELECT sequence_number, resume_at IS NOT NULL FROM kinesis_import_positions"),
               ",true\n");
     Put(stream, SensorRecords(11, 14));
     auto second = Run(stream, 100, {"--start-position", "latest"});
@@ -328,8 +311,8 @@ TEST_F(ImportPositionsTest, LatestThatReadsNothingRemembersWhereItStarted) {
     // The 4 put after the first run; the 3 put just before it may come too (the time position
     // is taken 5 minutes early, see kLatestClockMarginMs), never twice.
     EXPECT_GE(Imported(second), 4);
-    EXPECT_EQ(Sql(db_, "SELECT count(*) FROM kinesis_table WHERE sensorId >= 11"), "4\n");
-    EXPECT_EQ(Sql(db_, "SELECT count(*) = count(DISTINCT sensorId) FROM kinesis_table"), "true\n");
+    EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM kinesis_table WHERE sensorId >= 11"), "4\n");
+    EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) = count(DISTINCT sensorId) FROM kinesis_table"), "true\n");
     EXPECT_EQ(Imported(Run(stream, 100, {"--start-position", "latest"})), 0);
   }
 }
@@ -342,14 +325,14 @@ TEST_F(ImportPositionsTest, SecondStreamIntoTheSameTableStartsAtItsStartPosition
   CreateStream(b, 1);
   Put(a, SensorRecords(1, 3));
   Put(b, SensorRecords(11, 12));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   EXPECT_EQ(Imported(Run(a, 100)), 3);
   auto rb = Run(b, 100);
   ASSERT_EQ(rb.exit_code, 0) << rb.err;
   EXPECT_EQ(Imported(rb), 2);
   EXPECT_EQ(Imported(Run(b, 100)), 0);
   EXPECT_EQ(Imported(Run(a, 100)), 0);
-  EXPECT_EQ(Sql(db_, "SELECT count(*), sum(sensorId) FROM kinesis_table"), "5,29\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), sum(sensorId) FROM kinesis_table"), "5,29\n");
 }
 
 // Case 2: a stored position Kinesis refuses is one clear error with the way out, not retries.
@@ -359,10 +342,10 @@ TEST_F(ImportPositionsTest, StoredPositionKinesisRefusesIsOneErrorWithTheWayOut)
   const std::string a = UniqueName("refused");
   CreateStream(a, 1);
   Put(a, SensorRecords(1, 2));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   EXPECT_EQ(Imported(Run(a, 100)), 2);
   const std::string foreign = "49000000000000000000000000000000000000000000000000000000";
-  Sql(db_, "UPDATE kinesis_import_positions SET sequence_number = '" + foreign + "'");
+  DuckDbCsv(db_, "UPDATE kinesis_import_positions SET sequence_number = '" + foreign + "'");
   const auto started = std::chrono::steady_clock::now();
   auto r = Run(a, 100);
   const auto took = std::chrono::steady_clock::now() - started;
@@ -383,13 +366,13 @@ TEST_F(ImportPositionsTest, DerivedPositionInsideAnAggregateResumesExactly) {
   auto put = RunNode("sdk_client.js", {"put-kpl", "--endpoint", endpoint_, "--stream", stream,
                                        "--file", dir_.File("agg.ndjson"), "--per", "33"});
   ASSERT_EQ(put.exit_code, 0) << put.err;
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   EXPECT_EQ(Imported(Run(stream, 3)), 3);
-  Sql(db_, "DROP TABLE kinesis_import_positions");  // lost positions: derive from the rows
+  DuckDbCsv(db_, "DROP TABLE kinesis_import_positions");  // lost positions: derive from the rows
   auto r = Run(stream, 100);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Imported(r), 30);
-  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId) FROM kinesis_table"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT sensorId), sum(sensorId) FROM kinesis_table"),
             "33,33,561\n");
 }
 
@@ -400,13 +383,13 @@ TEST_F(ImportPositionsTest, SequenceNumberColumnTooNarrowIsASchemaErrorBeforeRea
   Put(stream, SensorRecords(1, 2));
   for (const char* type : {"DECIMAL(38,0)", "HUGEINT", "BIGINT"}) {
     SCOPED_TRACE(type);
-    Sql(db_, "DROP TABLE IF EXISTS kinesis_table; CREATE TABLE kinesis_table(sensorId INTEGER, "
+    DuckDbCsv(db_, "DROP TABLE IF EXISTS kinesis_table; CREATE TABLE kinesis_table(sensorId INTEGER, "
              "kinesis_shard_id VARCHAR, shard_sequence_number " + std::string(type) + ")");
     auto r = Run(stream, 100, {"--on-error", "skip"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("shard_sequence_number"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("129 digits"), std::string::npos) << r.err;
-    EXPECT_EQ(Sql(db_, "SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+    EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM duckdb_tables() WHERE table_name = "
                        "'kinesis_import_positions'"),
               "0\n");
   }
@@ -429,7 +412,7 @@ TEST_F(ImportPositionsTest, RecreatedStreamStopsAndPositionsResetStartsOver) {
   const std::string stream = UniqueName("recreate");
   CreateStream(stream, 1);
   Put(stream, SensorRecords(1, 3));
-  Sql(db_, kSeedTable);
+  DuckDbCsv(db_, kDuckDbSeedTable);
   EXPECT_EQ(Imported(Run(stream, 100)), 3);
 
   auto shown = Positions({"show", "--stream", stream, "--output", "json"});
@@ -443,7 +426,7 @@ TEST_F(ImportPositionsTest, RecreatedStreamStopsAndPositionsResetStartsOver) {
   EXPECT_NE(std::string(shard["stream_arn"].get_string().value()).find(stream), std::string::npos);
 
   // Emptied table under old positions: imports nothing, but says why.
-  Sql(db_, "DELETE FROM kinesis_table");
+  DuckDbCsv(db_, "DELETE FROM kinesis_table");
   auto empty = Run(stream, 100);
   ASSERT_EQ(empty.exit_code, 0) << empty.err;
   EXPECT_EQ(Imported(empty), 0);
@@ -464,7 +447,7 @@ TEST_F(ImportPositionsTest, RecreatedStreamStopsAndPositionsResetStartsOver) {
   auto again = Run(stream, 100);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(Imported(again), 2);
-  EXPECT_EQ(Sql(db_, "SELECT sum(sensorId) FROM kinesis_table"), "43\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT sum(sensorId) FROM kinesis_table"), "43\n");
   auto none = Positions({"show", "--stream", "no-such-stream"});
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_NE(none.out.find("no stored positions"), std::string::npos) << none.out;

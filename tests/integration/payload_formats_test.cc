@@ -4,19 +4,11 @@
 #include <simdjson.h>
 
 #include "common/base64.h"
-#include "sink/duckdb/duckdb_sql.h"
+#include "duckdb_file.h"
 #include "test_support.h"
 
 namespace ki::test {
 namespace {
-
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunDuckDbSql(db, sql, SqlOutputFormat::kCsv);
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  if (!r.ok()) return "";
-  auto nl = r->find('\n');
-  return nl == std::string::npos ? "" : r->substr(nl + 1);
-}
 
 constexpr char kEventsTable[] =
     "CREATE TABLE events(a BIGINT, name VARCHAR, amount DECIMAL(9,2), kinesis_shard_id VARCHAR, "
@@ -39,7 +31,7 @@ class PayloadFormatsTest : public ::testing::Test {
     stream_ = UniqueName("formats");
     auto r = Cli({"stream", "create", "--stream", stream_, "--shards", "1"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    Sql(db_, kEventsTable);
+    DuckDbCsv(db_, kEventsTable);
   }
   ProcessResult Cli(std::vector<std::string> args) {
     for (auto a : {"--endpoint-url", endpoint_.c_str(), "--region", "us-east-1"}) args.push_back(a);
@@ -83,26 +75,26 @@ TEST_F(PayloadFormatsTest, KplAggregatesImportExactlyTheUserRecords) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Field(r, "total_records"), 121);
   EXPECT_EQ(Field(r, "total_bad_records"), 1);
-  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT a), min(a), max(a), sum(amount) FROM events"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT a), min(a), max(a), sum(amount) FROM events"),
             "121,121,1,121,7411.25\n");
   // Each user record has its own partition key from the aggregate's key table (pk<i%3>) and its
   // subsequence number inside the aggregate.
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events WHERE kinesis_partition_key <> 'pk' || (CASE WHEN a <= 100 THEN a - 1 ELSE a - 101 END) % 3"), "0\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events WHERE a <= 100 AND kinesis_subsequence_number <> a - 1"), "0\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events WHERE a > 100 AND kinesis_subsequence_number <> (a - 101) % 7"), "0\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(DISTINCT shard_sequence_number) FROM events"), "4\n");  // 1 + 3 aggregates
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events WHERE kinesis_partition_key <> 'pk' || (CASE WHEN a <= 100 THEN a - 1 ELSE a - 101 END) % 3"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events WHERE a <= 100 AND kinesis_subsequence_number <> a - 1"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events WHERE a > 100 AND kinesis_subsequence_number <> (a - 101) % 7"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(DISTINCT shard_sequence_number) FROM events"), "4\n");  // 1 + 3 aggregates
   // Every 4th user record was given an explicit hash key (its index times 1000003); it is kept.
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events WHERE a <= 100 AND kinesis_explicit_hash_key IS DISTINCT FROM "
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events WHERE a <= 100 AND kinesis_explicit_hash_key IS DISTINCT FROM "
                      "CASE WHEN (a - 1) % 4 = 0 THEN ((a - 1) * 1000003)::VARCHAR END"),
             "0\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(kinesis_explicit_hash_key) FROM events"), "31\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(kinesis_explicit_hash_key) FROM events"), "31\n");
   // The bad-MD5 aggregate went to the rejects table whole, as received.
-  EXPECT_EQ(Sql(db_, "SELECT count(*), min(subsequence_number IS NULL)::INT, min(octet_length(payload) > 20)::INT FROM events_rejects"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), min(subsequence_number IS NULL)::INT, min(octet_length(payload) > 20)::INT FROM events_rejects"),
             "1,1,1\n");
   auto again = Run({"--on-error", "dead-letter"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(Field(again, "total_records"), 0);
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events_rejects"), "1\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events_rejects"), "1\n");
 }
 
 TEST_F(PayloadFormatsTest, CapInsideAnAggregateResumesAtTheNextUserRecordExactlyOnce) {
@@ -114,14 +106,14 @@ TEST_F(PayloadFormatsTest, CapInsideAnAggregateResumesAtTheNextUserRecordExactly
     imported.push_back(Field(r, "total_records"));
   }
   EXPECT_EQ(imported, (std::vector<int64_t>{7, 7, 7, 4, 0}));
-  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT a), sum(a) FROM events"), "25,25,325\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT a), sum(a) FROM events"), "25,25,325\n");
 }
 
 TEST_F(PayloadFormatsTest, GzipRecords) {
   NodePut("put-gzip", Events(1, 20));
   auto r = Run();
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Sql(db_, "SELECT count(*), sum(a), min(name), sum(amount) FROM events"), "20,210,n1,215.00\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), sum(a), min(name), sum(amount) FROM events"), "20,210,n1,215.00\n");
 }
 
 TEST_F(PayloadFormatsTest, NdjsonRecordsBecomeSeveralRows) {
@@ -134,28 +126,28 @@ TEST_F(PayloadFormatsTest, NdjsonRecordsBecomeSeveralRows) {
   auto r = Run({"--format", "ndjson"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Field(r, "total_records"), 12);
-  EXPECT_EQ(Sql(db_, "SELECT count(*), count(DISTINCT a), count(DISTINCT shard_sequence_number) FROM events"), "12,12,4\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events WHERE kinesis_subsequence_number <> (a - 1) % 3"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT a), count(DISTINCT shard_sequence_number) FROM events"), "12,12,4\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events WHERE kinesis_subsequence_number <> (a - 1) % 3"), "0\n");
 }
 
 TEST_F(PayloadFormatsTest, RawPayloadsIntoVarcharAndBlob) {
-  Sql(db_, "CREATE TABLE raw_text(body VARCHAR, kinesis_shard_id VARCHAR, shard_sequence_number VARCHAR);"
+  DuckDbCsv(db_, "CREATE TABLE raw_text(body VARCHAR, kinesis_shard_id VARCHAR, shard_sequence_number VARCHAR);"
            "CREATE TABLE raw_bytes(body BLOB, shard_sequence_number VARCHAR)");
   // Text (not JSON at all) and one binary payload that is not UTF-8.
   NodePut("put-raw-b64", Base64Encode("plain text; not json") + "\n" + Base64Encode("second \xc3\xa9") + "\n" +
                              Base64Encode(std::string("\x00\xff\xfe binary", 10)) + "\n");
   auto bytes = Run({"--format", "raw"}, "raw_bytes");
   ASSERT_EQ(bytes.exit_code, 0) << bytes.err;
-  EXPECT_EQ(Sql(db_, "SELECT count(*), sum(octet_length(body)) FROM raw_bytes"), "3,39\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), sum(octet_length(body)) FROM raw_bytes"), "3,39\n");
   // Into VARCHAR, the binary payload is a bad record; with skip the two text ones land.
   auto text = Run({"--format", "raw", "--on-error", "skip"}, "raw_text");
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_EQ(Field(text, "total_bad_records"), 1);
-  EXPECT_EQ(Sql(db_, "SELECT body FROM raw_text ORDER BY shard_sequence_number"), "plain text; not json\nsecond \xc3\xa9\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT body FROM raw_text ORDER BY shard_sequence_number"), "plain text; not json\nsecond \xc3\xa9\n");
 }
 
 TEST_F(PayloadFormatsTest, NestedPathsEpochMillisecondsAndStrictKeys) {
-  Sql(db_, "CREATE TABLE readings(device_id VARCHAR, ts TIMESTAMP, temp DOUBLE, kinesis_shard_id VARCHAR)");
+  DuckDbCsv(db_, "CREATE TABLE readings(device_id VARCHAR, ts TIMESTAMP, temp DOUBLE, kinesis_shard_id VARCHAR)");
   std::string b64;
   for (const char* l : {R"({"device": {"id": "d1", "site": "x"}, "ts": 1700000000123, "temp": 1.5})",
                         R"({"device": {"id": "d2"}, "ts": 1700000001000, "temp": -2})",
@@ -167,7 +159,7 @@ TEST_F(PayloadFormatsTest, NestedPathsEpochMillisecondsAndStrictKeys) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Field(r, "total_records"), 2);
   EXPECT_EQ(Field(r, "total_bad_records"), 1);  // the unknown key "zzz"
-  EXPECT_EQ(Sql(db_, "SELECT device_id, strftime(ts, '%Y-%m-%d %H:%M:%S.%g'), temp FROM readings ORDER BY 1"),
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT device_id, strftime(ts, '%Y-%m-%d %H:%M:%S.%g'), temp FROM readings ORDER BY 1"),
             "d1,2023-11-14 22:13:20.123,1.5\nd2,2023-11-14 22:13:21.000,-2.0\n");
 }
 
@@ -190,9 +182,9 @@ TEST_F(BadRecordPolicyTest, FailCommitsNothingAndNamesTheRecord) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("sequence number"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(stream_), std::string::npos) << r.err;
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events"), "0\n");
   // The positions table was created inside the rolled-back transaction: it is gone too.
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'kinesis_import_positions'"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'kinesis_import_positions'"), "0\n");
 }
 
 TEST_F(BadRecordPolicyTest, SkipCountsAndReportsAndMovesOn) {
@@ -201,11 +193,11 @@ TEST_F(BadRecordPolicyTest, SkipCountsAndReportsAndMovesOn) {
   EXPECT_NE(r.out.find("3 bad record(s) skipped"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("column 'a'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("column 'amount'"), std::string::npos) << r.out;
-  EXPECT_EQ(Sql(db_, "SELECT count(*), sum(a) FROM events"), "10,67\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), sum(a) FROM events"), "10,67\n");
   auto again = Run({"--on-error", "skip"});
   EXPECT_EQ(Field(again, "total_records"), 0);
   EXPECT_EQ(Field(again, "total_bad_records"), 0);
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events"), "10\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events"), "10\n");
 }
 
 TEST_F(BadRecordPolicyTest, DeadLetterKeepsPayloadsForReplayInTheSameTransaction) {
@@ -213,26 +205,26 @@ TEST_F(BadRecordPolicyTest, DeadLetterKeepsPayloadsForReplayInTheSameTransaction
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Field(r, "total_records"), 10);
   EXPECT_EQ(Field(r, "total_bad_records"), 3);
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM bad_events"), "3\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM bad_events"), "3\n");
   // The payload bytes are exactly what was put; the error names the column or the JSON problem.
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM bad_events WHERE decode(payload) = '{\"a\": \"eight\", \"name\": \"n8\"}' "
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM bad_events WHERE decode(payload) = '{\"a\": \"eight\", \"name\": \"n8\"}' "
                      "AND error LIKE '%column ''a''%' AND shard_id = 'shardId-000000000000' AND stream_name = '" + stream_ + "'"),
             "1\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM bad_events WHERE error LIKE '%amount%'"), "1\n");
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM bad_events WHERE error ILIKE '%json%'"), "1\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM bad_events WHERE error LIKE '%amount%'"), "1\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM bad_events WHERE error ILIKE '%json%'"), "1\n");
   // Rows + rejects = what was put; nothing twice on the next run.
   EXPECT_EQ(Field(Run({"--on-error", "dead-letter", "--rejects-table", "bad_events"}), "total_records"), 0);
-  EXPECT_EQ(Sql(db_, "SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM bad_events)"), "13\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM bad_events)"), "13\n");
 }
 
 TEST_F(BadRecordPolicyTest, MaxBadRecordsRollsTheRunBack) {
   auto r = Run({"--on-error", "dead-letter", "--max-bad-records", "2"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("more than 2 bad records"), std::string::npos) << r.err;
-  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM events"), "0\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events"), "0\n");
   auto ok = Run({"--on-error", "dead-letter", "--max-bad-records", "3"});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_EQ(Sql(db_, "SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM events_rejects)"), "13\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM events_rejects)"), "13\n");
 }
 
 }  // namespace

@@ -12,9 +12,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <functional>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <ostream>
@@ -22,29 +21,45 @@
 #include <string>
 #include <vector>
 
-#include "sink/duckdb/duckdb_handles.h"
+#include "duckdb_file.h"
+#include "fixed_clock.h"
+#include "postgres_db.h"
+#include "row_batches.h"
 #include "sink/duckdb/duckdb_sink.h"
 #include "sink/postgres/postgres_sink.h"
 #include "sink/postgres/postgres_sql.h"
 #include "sink/sink.h"
+#include "test_support.h"
 
 namespace ki {
 namespace {
 
-using Rows = std::vector<std::vector<std::string>>;  // every value as text, NULL as "NULL"
+using test::IdNameBatch;
+using test::Int128;
+using test::kSeqA;
+using test::kSeqB;
+using test::Rows;  // every value as text, NULL as "NULL"
 
 // One fresh, empty database for one test.
 class SinkHarness {
  public:
   virtual ~SinkHarness() = default;
-  // A new sink (a new connection / file handle) on the test's database.
-  virtual Result<std::unique_ptr<Sink>> Open() = 0;
+  // A new sink (a new connection / file handle) on the test's database, with the real clock or
+  // the given one.
+  Result<std::unique_ptr<Sink>> Open() { return OpenWith(SystemClock()); }
+  virtual Result<std::unique_ptr<Sink>> OpenWith(Clock& clock) = 0;
+  // The schema unqualified names resolve to ("main" in DuckDB, the test's own in PostgreSQL).
+  virtual std::string DefaultSchema() = 0;
+  // Creates a schema of its own for this test, its name derived from `base` (PostgreSQL schemas
+  // are shared by the tests running in parallel), and returns the name, unquoted.
+  virtual std::string NewSchema(const std::string& base) = 0;
   // Runs setup SQL (one or more statements); fails the test on error.
   virtual void Exec(const std::string& sql) = 0;
   // Runs one SELECT; fails the test on error.
   virtual Rows Query(const std::string& select) = 0;
-  // Whether a table of this name exists in the test's default schema.
-  virtual bool TableExists(const std::string& name) = 0;
+  // Whether a table of this name exists in the test's default schema, or in `schema`.
+  bool TableExists(const std::string& name) { return TableExistsIn(DefaultSchema(), name); }
+  virtual bool TableExistsIn(const std::string& schema, const std::string& name) = 0;
   // A SQL literal of a BLOB / bytea value.
   virtual std::string BlobLiteral(const std::string& bytes) = 0;
 };
@@ -53,9 +68,14 @@ struct SinkKind {
   std::string name;
   // VARCHAR(n) is enforced: a longer value is a bad record (PostgreSQL); or not (DuckDB).
   bool enforces_varchar_length = false;
+  // The positions table is created inside the run's transaction, so a run that never commits
+  // leaves none behind (DuckDB); or in a short transaction of its own before the run, so two first
+  // runs cannot race to create it (PostgreSQL).
+  bool creates_positions_table_in_the_run = false;
   // Type names that differ between the dialects.
   std::string double_type;
   std::string blob_type;
+  std::string text_type;  // as the missing-table message suggests it for the metadata columns
   // Part of the error a second run on the same stream and table gets while the first is open.
   std::string concurrent_run_message;
   std::function<std::unique_ptr<SinkHarness>()> make;
@@ -73,89 +93,45 @@ std::string Hex(const std::string& bytes) {
   return out;
 }
 
+// SQL quoting for the setup and check statements (the same in both dialects).
+std::string QuoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+std::string QuoteLiteral(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
 // --- DuckDB: a file in a temporary directory ---
 
 class DuckDbHarness final : public SinkHarness {
  public:
-  DuckDbHarness() {
-    std::string templ =
-        (std::filesystem::temp_directory_path() / "ki_conformance_XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    dir_ = templ;
-    path_ = dir_ + "/test.duckdb";
-  }
-  ~DuckDbHarness() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  Result<std::unique_ptr<Sink>> Open() override {
-    KI_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbSink> sink, DuckDbSink::Open(path_));
+  Result<std::unique_ptr<Sink>> OpenWith(Clock& clock) override {
+    KI_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbSink> sink, DuckDbSink::Open(path_, clock));
     return std::unique_ptr<Sink>(std::move(sink));
   }
-
-  void Exec(const std::string& sql) override {
-    Connection c;
-    if (!Connect(c)) return;
-    DuckDbResult result;
-    if (duckdb_query(c.con.get(), sql.c_str(), result.out()) != DuckDBSuccess) {
-      ADD_FAILURE() << sql << ": " << result.error();
-    }
+  std::string DefaultSchema() override { return "main"; }
+  std::string NewSchema(const std::string& base) override {
+    Exec("CREATE SCHEMA " + QuoteIdentifier(base));
+    return base;
   }
-
-  Rows Query(const std::string& select) override {
-    Connection c;
-    if (!Connect(c)) return {};
-    const std::string sql = "SELECT COLUMNS(*)::VARCHAR FROM (" + select + ") AS q";
-    DuckDbResult result;
-    if (duckdb_query(c.con.get(), sql.c_str(), result.out()) != DuckDBSuccess) {
-      ADD_FAILURE() << select << ": " << result.error();
-      return {};
-    }
-    Rows rows;
-    const idx_t columns = duckdb_column_count(result.get());
-    const idx_t count = duckdb_row_count(result.get());
-    for (idx_t r = 0; r < count; ++r) {
-      std::vector<std::string> row;
-      for (idx_t col = 0; col < columns; ++col) {
-        DuckDbChars value(duckdb_value_varchar(result.get(), col, r));
-        row.push_back(value ? value.get() : "NULL");
-      }
-      rows.push_back(std::move(row));
-    }
-    return rows;
-  }
-
-  bool TableExists(const std::string& name) override {
-    Rows rows = Query("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND "
-                      "table_name = '" + name + "'");
+  void Exec(const std::string& sql) override { test::ExecDuckDbFile(path_, sql); }
+  Rows Query(const std::string& select) override { return test::QueryDuckDbFile(path_, select); }
+  bool TableExistsIn(const std::string& schema, const std::string& name) override {
+    Rows rows = Query("SELECT count(*) FROM duckdb_tables() WHERE schema_name = " +
+                      QuoteLiteral(schema) + " AND table_name = " + QuoteLiteral(name));
     return rows.size() == 1 && rows[0][0] == "1";
   }
-
   std::string BlobLiteral(const std::string& bytes) override {
     return "from_hex('" + Hex(bytes) + "')";
   }
 
  private:
-  struct Connection {
-    DuckDbDatabase db;
-    DuckDbConnection con;
-  };
-  bool Connect(Connection& c) {
-    DuckDbChars error;
-    if (duckdb_open_ext(path_.c_str(), c.db.out(), nullptr, error.out()) != DuckDBSuccess) {
-      ADD_FAILURE() << "open " << path_ << ": " << (error ? error.get() : "?");
-      return false;
-    }
-    if (duckdb_connect(c.db.get(), c.con.out()) != DuckDBSuccess) {
-      ADD_FAILURE() << "connect " << path_;
-      return false;
-    }
-    return true;
-  }
-
-  std::string dir_;
-  std::string path_;
+  test::TempDir dir_;
+  const std::string path_ = dir_.File("test.duckdb");
 };
 
 // --- PostgreSQL: a schema of its own on KI_POSTGRES_URL, first in the search path ---
@@ -170,11 +146,23 @@ class PostgresHarness final : public SinkHarness {
     conninfo_ = url_ + (url_.find('?') == std::string::npos ? "?" : "&") +
                 "options=-csearch_path%3D" + schema_;
   }
-  ~PostgresHarness() override { RunOrFail(url_, "DROP SCHEMA " + schema_ + " CASCADE"); }
+  ~PostgresHarness() override {
+    for (const std::string& extra : extra_schemas_) {
+      RunOrFail(url_, "DROP SCHEMA " + QuoteIdentifier(extra) + " CASCADE");
+    }
+    RunOrFail(url_, "DROP SCHEMA " + schema_ + " CASCADE");
+  }
 
-  Result<std::unique_ptr<Sink>> Open() override {
-    KI_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(conninfo_));
+  Result<std::unique_ptr<Sink>> OpenWith(Clock& clock) override {
+    KI_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(conninfo_, clock));
     return std::unique_ptr<Sink>(std::move(sink));
+  }
+  std::string DefaultSchema() override { return schema_; }
+  std::string NewSchema(const std::string& base) override {
+    const std::string name = schema_ + "_" + base;
+    RunOrFail(url_, "CREATE SCHEMA " + QuoteIdentifier(name));
+    extra_schemas_.push_back(name);
+    return name;
   }
   void Exec(const std::string& sql) override { RunOrFail(conninfo_, sql); }
   Rows Query(const std::string& select) override {
@@ -191,9 +179,9 @@ class PostgresHarness final : public SinkHarness {
     }
     return rows;
   }
-  bool TableExists(const std::string& name) override {
-    Rows rows = Query("SELECT count(*) FROM pg_tables WHERE schemaname = '" + schema_ +
-                      "' AND tablename = '" + name + "'");
+  bool TableExistsIn(const std::string& schema, const std::string& name) override {
+    Rows rows = Query("SELECT count(*) FROM pg_tables WHERE schemaname = " + QuoteLiteral(schema) +
+                      " AND tablename = " + QuoteLiteral(name));
     return rows.size() == 1 && rows[0][0] == "1";
   }
   std::string BlobLiteral(const std::string& bytes) override {
@@ -209,14 +197,17 @@ class PostgresHarness final : public SinkHarness {
   std::string url_;
   std::string schema_;
   std::string conninfo_;
+  std::vector<std::string> extra_schemas_;
 };
 
 SinkKind DuckDbKind() {
   SinkKind kind;
   kind.name = "DuckDb";
   kind.enforces_varchar_length = false;
+  kind.creates_positions_table_in_the_run = true;
   kind.double_type = "DOUBLE";
   kind.blob_type = "BLOB";
+  kind.text_type = "VARCHAR";
   kind.concurrent_run_message = "is in use by another process";
   kind.make = [] { return std::make_unique<DuckDbHarness>(); };
   return kind;
@@ -226,38 +217,17 @@ SinkKind PostgresKind() {
   SinkKind kind;
   kind.name = "Postgres";
   kind.enforces_varchar_length = true;
+  kind.creates_positions_table_in_the_run = false;
   kind.double_type = "DOUBLE PRECISION";
   kind.blob_type = "BYTEA";
+  kind.text_type = "text";
   kind.concurrent_run_message = "another kinesis-import run holds the lock for stream 's'";
   kind.make = []() -> std::unique_ptr<SinkHarness> {
-    const char* url = std::getenv("KI_POSTGRES_URL");
-    if (url == nullptr || *url == '\0') {
-      ADD_FAILURE() << "KI_POSTGRES_URL is not set: run the integration tests through "
-                       "scripts/test, which starts PostgreSQL";
-      return nullptr;
-    }
+    const std::string url = test::PostgresUrl();  // fails the test when it is not set
+    if (::testing::Test::HasFailure()) return nullptr;
     return std::make_unique<PostgresHarness>(url);
   };
   return kind;
-}
-
-// Real-looking Kinesis sequence numbers (56 digits, beyond any 128-bit integer).
-constexpr char kSeqA[] = "49590338271490256608559692538361571095921575989136588898";
-constexpr char kSeqB[] = "49590338271490256608559692540925702759324208523137515618";
-
-// A batch for a table (id BIGINT, name VARCHAR): rows (first..first+n-1, "row-<id>").
-RowBatch IdNameBatch(int64_t first, int64_t n) {
-  RowBatch batch(2);
-  for (int64_t i = first; i < first + n; ++i) {
-    size_t r = batch.AddRow();
-    batch.Set(r, 0).i64 = i;
-    batch.SetString(r, 1, "row-" + std::to_string(i));
-  }
-  return batch;
-}
-
-__int128 Int128(uint64_t hi, uint64_t lo) {
-  return static_cast<__int128>((static_cast<unsigned __int128>(hi) << 64) | lo);
 }
 
 class SinkConformance : public ::testing::TestWithParam<SinkKind> {
@@ -388,8 +358,13 @@ TEST_P(SinkConformance, DestroyingTheSinkMidRunChangesNothing) {
     ASSERT_TRUE(sink->Begin(*schema).ok());
     ASSERT_TRUE(sink->Append(IdNameBatch(0, 10)).ok());
     ASSERT_TRUE(sink->SavePositions("s", {{"shard-a", {"1", -1}}}).ok());
+    ASSERT_TRUE(sink->Append(IdNameBatch(10, 10)).ok());
   }  // no Commit
   EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "0");
+  if (kind().creates_positions_table_in_the_run) {
+    EXPECT_FALSE(db().TableExists("kinesis_import_positions"))
+        << "the positions table outlived a run that never committed";
+  }
   auto loaded = LoadOnce("t", "s");
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_TRUE(loaded->empty());
@@ -436,6 +411,7 @@ TEST_P(SinkConformance, PositionsRoundTripThroughCommit) {
     positions["shardId-000000000000"] = {kSeqA, -1};
     positions["shardId-000000000001"] = {kSeqB, 7};
     ASSERT_TRUE(sink->SavePositions("orders", positions).ok());
+    ASSERT_TRUE(sink->Append(IdNameBatch(5, 1)).ok());
     // The same shard saved again in one run keeps the last.
     ASSERT_TRUE(sink->SavePositions("orders", {{"shardId-000000000001", {kSeqB, 8}}}).ok());
     auto inside = sink->LoadPositions("orders");
@@ -451,12 +427,53 @@ TEST_P(SinkConformance, PositionsRoundTripThroughCommit) {
   ASSERT_TRUE(other_stream.ok());
   EXPECT_TRUE(other_stream->empty());
   EXPECT_EQ(QueryOne("SELECT count(*) FROM kinesis_import_positions"), "2");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "6");
+}
+
+// updated_at is the injected clock's time; table_name is the schema-qualified table.
+TEST_P(SinkConformance, PositionsRecordTheQualifiedTableAndTheInjectedClocksTime) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  test::FixedClock clock = test::FixedClock::AtMicros(1704067200123456LL);
+  {
+    auto opened = db().OpenWith(clock);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    Sink& sink = **opened;
+    auto schema = sink.DescribeTable("t");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(sink.Begin(*schema).ok());
+    ASSERT_TRUE(sink.LoadPositions("s").ok());
+    ASSERT_TRUE(sink.Append(IdNameBatch(0, 5)).ok());
+    ASSERT_TRUE(sink.SavePositions("s", {{"shard-a", {"42", 3}}, {"shard-b", {kSeqA, -1}}}).ok());
+    ASSERT_TRUE(sink.Commit().ok());
+  }
+  EXPECT_EQ(db().Query("SELECT stream_name, table_name, shard_id, sequence_number, "
+                       "CAST(subsequence_number AS VARCHAR), CAST(updated_at AS VARCHAR) "
+                       "FROM kinesis_import_positions ORDER BY shard_id"),
+            (Rows{{"s", db().DefaultSchema() + ".t", "shard-a", "42", "3",
+                   "2024-01-01 00:00:00.123456"},
+                  {"s", db().DefaultSchema() + ".t", "shard-b", kSeqA, "-1",
+                   "2024-01-01 00:00:00.123456"}}));
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "5");
+}
+
+TEST_P(SinkConformance, TwoStreamsIntoOneTableAreKeptApart) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  RunOnce("t", IdNameBatch(0, 1), "stream-1", {{"shardId-000000000000", {"11", -1}}});
+  RunOnce("t", IdNameBatch(1, 1), "stream-2", {{"shardId-000000000000", {"22", 4}}});
+  auto one = LoadOnce("t", "stream-1");
+  auto two = LoadOnce("t", "stream-2");
+  auto three = LoadOnce("t", "stream-3");
+  ASSERT_TRUE(one.ok() && two.ok() && three.ok());
+  EXPECT_EQ(*one, (ShardPositions{{"shardId-000000000000", {"11", -1}}}));
+  EXPECT_EQ(*two, (ShardPositions{{"shardId-000000000000", {"22", 4}}}));
+  EXPECT_TRUE(three->empty());
 }
 
 TEST_P(SinkConformance, LaterRunUpdatesItsShardsAndKeepsTheOthers) {
   db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR); CREATE TABLE u (id BIGINT, name VARCHAR)");
   RunOnce("t", IdNameBatch(0, 2), "s", {{"shard-a", {"100", -1}}, {"shard-b", {"200", 3}}});
-  RunOnce("t", IdNameBatch(2, 2), "s", {{"shard-a", {"150", 2}}});
+  // The qualified name is the same table: the same positions.
+  RunOnce(db().DefaultSchema() + ".t", IdNameBatch(2, 2), "s", {{"shard-a", {"150", 2}}});
   auto loaded = LoadOnce("t", "s");
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {"150", 2}}, {"shard-b", {"200", 3}}}));
@@ -595,6 +612,51 @@ TEST_P(SinkConformance, VersionOnePositionsTableIsMigratedInPlace) {
   EXPECT_EQ(QueryOne("SELECT count(*) FROM kinesis_import_positions WHERE stream_arn IS NULL "
                      "AND resume_at IS NULL AND stream_created_at IS NULL"),
             "1");
+}
+
+TEST_P(SinkConformance, ResumesFromADecimalSequenceColumnWithoutSubsequenceCountingRows) {
+  db().Exec(R"(CREATE TABLE events (kinesis_shard_id VARCHAR, shard_sequence_number DECIMAL(38,0));
+      INSERT INTO events VALUES ('s1', 9), ('s1', 10), ('s1', 2);)");
+  auto loaded = LoadOnce("events", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"s1", Derived("10", 0)}}));  // one row of record 10
+}
+
+TEST_P(SinkConformance, NoMetadataColumnsAndNoPositionsMeansNoPositions) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR); INSERT INTO t VALUES (1, 'x');");
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_TRUE(loaded->empty());
+}
+
+TEST_P(SinkConformance, PositionsTableLivesInTheTargetTablesSchema) {
+  const std::string raw = db().NewSchema("raw");
+  const std::string raw_sql = QuoteIdentifier(raw);
+  db().Exec("CREATE TABLE " + raw_sql + ".t (id BIGINT, name VARCHAR); "
+            "CREATE TABLE t (id BIGINT, name VARCHAR);");
+  RunOnce(raw_sql + ".t", IdNameBatch(0, 3), "s", {{"shard-a", {"7", -1}}});
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM " + raw_sql + ".t"), "3");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM t"), "0");
+  EXPECT_TRUE(db().TableExistsIn(raw, "kinesis_import_positions"));
+  EXPECT_EQ(QueryOne("SELECT table_name FROM " + raw_sql + ".kinesis_import_positions"),
+            raw + ".t");
+  auto default_positions = LoadOnce("t", "s");
+  ASSERT_TRUE(default_positions.ok());
+  EXPECT_TRUE(default_positions->empty());
+}
+
+TEST_P(SinkConformance, SchemaAndTableNamesWithQuotesAndDotsWorkEndToEnd) {
+  const std::string schema = db().NewSchema("we\"ird");
+  const std::string name = QuoteIdentifier(schema) + R"(."ta""ble.x")";
+  db().Exec("CREATE TABLE " + name + " (id BIGINT, name VARCHAR)");
+  RunOnce(name, IdNameBatch(0, 4), "s", {{"shard-a", {"42", -1}}});
+  auto loaded = LoadOnce(name, "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {"42", -1}}}));
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM " + name), "4");
+  EXPECT_EQ(QueryOne("SELECT table_name FROM " + QuoteIdentifier(schema) +
+                     ".kinesis_import_positions"),
+            schema + ".ta\"ble.x");
 }
 
 // Replaying the same records in a later run is avoided by the positions; a rolled-back run's
@@ -960,6 +1022,183 @@ TEST_P(SinkConformance, MissingTableIsNotFoundWithCreateTableSuggestion) {
       << schema.status().message();
   EXPECT_NE(schema.status().message().find(sink->Describe()), std::string::npos)
       << schema.status().message();
+  const std::string& m = schema.status().message();
+  EXPECT_NE(m.find("table 'clicks' does not exist in " + sink->Describe()), std::string::npos) << m;
+  EXPECT_NE(m.find("kinesis_shard_id " + kind().text_type + ", shard_sequence_number " +
+                   kind().text_type),
+            std::string::npos)
+      << m;
+}
+
+TEST_P(SinkConformance, FindsMetadataColumnsCaseInsensitively) {
+  db().Exec(R"(CREATE TABLE t (payload VARCHAR, "Kinesis_Shard_Id" VARCHAR,
+          SHARD_SEQUENCE_NUMBER VARCHAR, kinesis_partition_key VARCHAR,
+          Kinesis_Arrival_Time TIMESTAMPTZ, kinesis_SUBSEQUENCE_number BIGINT))");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("T");  // unquoted table names are case-insensitive too
+  ASSERT_TRUE(schema.ok()) << schema.status().message();
+  ASSERT_EQ(schema->columns.size(), 6u);
+  EXPECT_EQ(schema->table, "t");
+  EXPECT_EQ(schema->columns[0].metadata, MetadataColumn::kNone);
+  EXPECT_EQ(schema->columns[1].name, "Kinesis_Shard_Id");
+  EXPECT_EQ(schema->columns[1].metadata, MetadataColumn::kShardId);
+  EXPECT_EQ(schema->columns[2].metadata, MetadataColumn::kSequenceNumber);
+  EXPECT_EQ(schema->columns[3].metadata, MetadataColumn::kPartitionKey);
+  EXPECT_EQ(schema->columns[4].metadata, MetadataColumn::kArrivalTime);
+  EXPECT_EQ(schema->columns[5].metadata, MetadataColumn::kSubsequenceNumber);
+}
+
+TEST_P(SinkConformance, ViewsAndMalformedNamesAreInvalidArgumentsAndUnknownSchemasNotFound) {
+  db().Exec("CREATE TABLE t (a INTEGER); CREATE VIEW v AS SELECT * FROM t;");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  EXPECT_EQ(sink->DescribeTable("v").status().kind(), ErrorKind::kInvalidArgument);
+  for (const char* bad : {"\"t", "a..t", "", "a.b.c.d", "\"a\"x", ".t", "t."}) {
+    auto r = sink->DescribeTable(bad);
+    EXPECT_EQ(r.status().kind(), ErrorKind::kInvalidArgument) << "'" << bad << "'";
+  }
+  EXPECT_EQ(sink->DescribeTable("nosuch.t").status().kind(), ErrorKind::kNotFound);
+}
+
+// Text the sink cannot store is a bad record naming column and row, found before anything of the
+// batch is written: the transaction stays usable and the run can go on and commit.
+TEST_P(SinkConformance, BadTextIsABadRecordAndLeavesNothingOfTheBatchBehind) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE(sink->Begin(*schema).ok());
+  ASSERT_TRUE(sink->LoadPositions("s").ok());
+  RowBatch batch = IdNameBatch(0, 3000);  // more than one DuckDB chunk before the bad row
+  size_t r = batch.AddRow();
+  batch.Set(r, 0).i64 = 3000;
+  batch.SetString(r, 1, "bad \xff\xfe");
+  Status st = sink->Append(batch);
+  EXPECT_EQ(st.kind(), ErrorKind::kBadRecord) << st.message();
+  EXPECT_NE(st.message().find("column 'name', row 3000 of the batch"), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("not valid UTF-8"), std::string::npos) << st.message();
+  // The run goes on: the bad batch left nothing behind.
+  st = sink->Append(IdNameBatch(10, 2));
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_TRUE(sink->SavePositions("s", {{"shard-a", {"1", -1}}}).ok());
+  st = sink->Commit();
+  ASSERT_TRUE(st.ok()) << st.message();
+  sink.reset();
+  EXPECT_EQ(QueryOne("SELECT string_agg(name, ',' ORDER BY id) FROM t"), "row-10,row-11");
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", {"1", -1}}}));
+}
+
+// Many batches of many rows: NULLs stay where they were put across DuckDB's chunks, and long text
+// spans many of PostgreSQL's COPY buffers.
+TEST_P(SinkConformance, LargeBatchesRoundTripWithNullsInPlace) {
+  db().Exec("CREATE TABLE perf (id BIGINT, shard VARCHAR, value " + kind().double_type +
+            ", created TIMESTAMP, payload VARCHAR)");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("perf");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE(sink->Begin(*schema).ok());
+
+  constexpr int64_t kRows = 100000;
+  constexpr int64_t kBatchRows = 10000;
+  RowBatch batch(5);
+  std::chrono::steady_clock::duration in_append{};
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t first = 0; first < kRows; first += kBatchRows) {
+    batch.Clear();
+    for (int64_t id = first; id < first + kBatchRows; ++id) {
+      size_t r = batch.AddRow();
+      batch.Set(r, 0).i64 = id;
+      batch.SetString(r, 1, id % 2 == 0 ? "shardId-000000000000" : "shardId-000000000001");
+      if (id % 7 != 0) batch.Set(r, 2).f64 = static_cast<double>(id) * 0.5;  // every 7th NULL
+      batch.Set(r, 3).i64 = 1704067200000000LL + id;
+      batch.SetString(r, 4, "{\"user\":\"u" + std::to_string(id) + "\",\"action\":\"click\"}");
+    }
+    const auto before = std::chrono::steady_clock::now();
+    Status st = sink->Append(batch);
+    in_append += std::chrono::steady_clock::now() - before;
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  // ~3 MB of text in one batch: a dozen 256 KiB COPY buffers.
+  const std::string long_text(1000, 'x');
+  batch.Clear();
+  for (int64_t id = kRows; id < kRows + 3000; ++id) {
+    size_t r = batch.AddRow();
+    batch.Set(r, 0).i64 = id;
+    batch.SetString(r, 1, "long");
+    batch.SetString(r, 4, long_text + "\t" + std::to_string(id));
+  }
+  Status st = sink->Append(batch);
+  ASSERT_TRUE(st.ok()) << st.message();
+  st = sink->Commit();
+  ASSERT_TRUE(st.ok()) << st.message();
+  const double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double append = std::chrono::duration<double>(in_append).count();
+  std::cout << "[ perf     ] " << kind().name << ": " << kRows << " rows x 5 columns: Append "
+            << append * 1000 << " ms (" << static_cast<int64_t>(kRows / append)
+            << " rows/s); building batches + Append + Commit (+3000 long rows) " << total * 1000
+            << " ms\n";
+  sink.reset();
+
+  Rows rows = db().Query(
+      "SELECT count(*), count(value), CAST(sum(id) AS VARCHAR), count(DISTINCT shard), "
+      "CAST(max(created) AS VARCHAR), min(payload) FILTER (WHERE id = 99999) FROM perf "
+      "WHERE id < 100000");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], "100000");
+  EXPECT_EQ(rows[0][1], std::to_string(kRows - (kRows + 6) / 7));  // NULL exactly every 7th row
+  EXPECT_EQ(rows[0][2], "4999950000");
+  EXPECT_EQ(rows[0][3], "2");
+  EXPECT_EQ(rows[0][4], "2024-01-01 00:00:00.099999");
+  EXPECT_EQ(rows[0][5], R"({"user":"u99999","action":"click"})");
+  // NULLs are exactly where they were put, not carried over into later chunks.
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM perf WHERE id < 100000 AND "
+                     "(value IS NULL) <> (id % 7 = 0)"),
+            "0");
+  EXPECT_EQ(QueryOne("SELECT CAST(count(*) AS VARCHAR) || ',' || CAST(sum(id) AS VARCHAR) || ',' "
+                     "|| CAST(count(*) FILTER (WHERE payload = repeat('x', 1000) || chr(9) || "
+                     "CAST(id AS VARCHAR)) AS VARCHAR) FROM perf WHERE id >= 100000"),
+            "3000,304498500,3000");
+}
+
+TEST_P(SinkConformance, CallsOutOfOrderAreRejected) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  EXPECT_EQ(sink->Append(IdNameBatch(0, 1)).kind(), ErrorKind::kInternal);
+  EXPECT_EQ(sink->LoadPositions("s").status().kind(), ErrorKind::kInternal);
+  EXPECT_EQ(sink->Commit().kind(), ErrorKind::kInternal);
+  sink->Rollback();  // nothing begun: a no-op
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE(sink->Begin(*schema).ok());
+  EXPECT_EQ(sink->Begin(*schema).kind(), ErrorKind::kInternal);
+  RowBatch wrong_width(3);
+  wrong_width.AddRow();
+  EXPECT_EQ(sink->Append(wrong_width).kind(), ErrorKind::kInvalidArgument);
+  EXPECT_TRUE(sink->Commit().ok());
+}
+
+TEST_P(SinkConformance, BeginNoticesATableChangedSinceDescribe) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR)");
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok());
+  TableSchema changed = *schema;
+  changed.columns[0].type = ColumnType::kInteger;
+  Status st = sink->Begin(changed);
+  EXPECT_EQ(st.kind(), ErrorKind::kFatal);
+  EXPECT_NE(st.message().find("column 'id'"), std::string::npos) << st.message();
+  // Nothing stayed open: a correct Begin works afterwards.
+  EXPECT_TRUE(sink->Begin(*schema).ok());
+  sink->Rollback();
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSinks, SinkConformance, ::testing::Values(DuckDbKind(), PostgresKind()),

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -129,7 +130,9 @@ std::vector<std::string> Lines(const std::string& text) {
 
 TempDir::TempDir() {
   char tmpl[] = "/tmp/kinesis-import-test.XXXXXX";
-  path_ = mkdtemp(tmpl);
+  const char* dir = mkdtemp(tmpl);
+  if (dir == nullptr) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+  path_ = dir != nullptr ? dir : "/nonexistent";
 }
 
 TempDir::~TempDir() {

@@ -1,5 +1,5 @@
-// Shared helpers for integration tests: running the real CLI and the Node SDK (an independent
-// Kinesis client) as child processes, finding the services scripts/test started, temp dirs.
+// Shared test helpers: running the real CLI and the Node SDK (an independent Kinesis client) as
+// child processes, finding the services scripts/test started, temporary directories.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -43,6 +43,8 @@ class TempDir {
  public:
   TempDir();
   ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
 
