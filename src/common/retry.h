@@ -97,7 +97,8 @@ auto CallWithRetries(Backoff& backoff, Clock& clock, Op&& op,
       std::string why = " (gave up after " + std::to_string(attempt + 1) + " attempts in " +
                         FormatElapsed(spent);
       if (out_of_time && !out_of_attempts) why += "; the retry deadline is " + FormatElapsed(deadline);
-      return R(Status::Error(ErrorKind::kRetriable, st.message() + why + ")"));
+      return R(Status::Error(ErrorKind::kRetriable, st.message() + why + ")")
+                   .WithDetail(st.detail()));
     }
     if (on_retry) on_retry(st, attempt + 1, delay);
     if (cancel) {

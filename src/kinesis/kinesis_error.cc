@@ -72,7 +72,13 @@ Status AwsErrorStatus(const CallContext& ctx, const HttpResponse& response,
   std::string hint = Hint(info.type, endpoint, region);
   if (!hint.empty()) msg += " — " + hint;
   if (!info.request_id.empty()) msg += " [request id " + info.request_id + "]";
-  return Status::Error(kind, std::move(msg));
+  ErrorDetail detail;
+  detail.aws_error_type = info.type;
+  detail.request_id = info.request_id;
+  detail.http_status = static_cast<int>(response.status);
+  detail.retriable = kind == ErrorKind::kRetriable;
+  detail.fatal = kind == ErrorKind::kFatal;
+  return Status::Error(kind, std::move(msg)).WithDetail(std::move(detail));
 }
 
 }  // namespace ki

@@ -155,13 +155,14 @@ class ShardReader {
       state_.latest_taken_ms = EpochMs(clock_) - kLatestClockMarginMs;
     }
     auto iterator = kinesis_.GetShardIterator(options_.stream, state_.info.shard_id, start, &cancel_);
-    if (iterator.ok() || position.sequence_number.empty() ||
-        iterator.status().kind() != ErrorKind::kFatal) {
+    // Kinesis refuses a sequence number that is not from this shard of this stream with
+    // InvalidArgumentException (emulators: ResourceNotFoundException, "unable to find record");
+    // retrying cannot help, so say where the position came from and the way out.
+    const std::string type = iterator.ok() ? "" : iterator.status().detail().aws_error_type;
+    if (position.sequence_number.empty() ||
+        (type != "InvalidArgumentException" && type != "ResourceNotFoundException")) {
       return iterator;
     }
-    // Kinesis refuses a sequence number that is not from this shard of this stream with
-    // InvalidArgumentException; retrying cannot help, so say where the position came from and
-    // the way out.
     const std::string what = std::string(IteratorTypeName(start.type)) + " " +
                              position.sequence_number + " of shard '" + state_.info.shard_id +
                              "' in stream '" + options_.stream + "'";

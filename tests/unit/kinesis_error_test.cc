@@ -162,6 +162,30 @@ TEST(KinesisErrorStatus, MessageNamesEverythingNeededToAct) {
   EXPECT_TRUE(Contains(m, "http://127.0.0.1:4567")) << m;
 }
 
+// Callers react to the detail, never to the message text (issue 9).
+TEST(KinesisErrorStatus, DetailCarriesTypeRequestIdStatusAndFlags) {
+  Status fatal = AwsErrorStatus(
+      {"GetShardIterator", "orders", "shardId-000000000000"},
+      Response(400, R"({"__type":"InvalidArgumentException","message":"not from this stream"})",
+               {{"x-amzn-requestid", "req-9"}}),
+      "http://127.0.0.1:4567", "us-east-1");
+  ErrorDetail d = fatal.detail();
+  EXPECT_EQ(d.aws_error_type, "InvalidArgumentException");
+  EXPECT_EQ(d.request_id, "req-9");
+  EXPECT_EQ(d.http_status, 400);
+  EXPECT_TRUE(d.fatal);
+  EXPECT_FALSE(d.retriable);
+  // Context added on the way up keeps the detail.
+  EXPECT_EQ(fatal.WithContext("run").detail().aws_error_type, "InvalidArgumentException");
+  Status throttled = AwsErrorStatus(
+      {"GetRecords", "orders", "shardId-000000000000"},
+      Response(400, R"({"__type":"ProvisionedThroughputExceededException"})"),
+      "http://127.0.0.1:4567", "us-east-1");
+  EXPECT_TRUE(throttled.detail().retriable);
+  EXPECT_FALSE(throttled.detail().fatal);
+  EXPECT_EQ(throttled.detail().http_status, 400);
+}
+
 TEST(KinesisErrorStatus, ThrottlingIsRetriable) {
   Status st = AwsErrorStatus(
       {"PutRecords", "orders", ""},
