@@ -90,18 +90,21 @@ class PayloadDecoder::Impl {
   };
 
   Status InitRaw(const TableSchema& schema);
-  // One user record of kJson/kRaw, or one aggregate entry of kNdjson.
+  // One user record of kJson/kRaw, or one aggregate entry of kNdjson. `inflated`: the payload
+  // when `data` (a plain record) was inflated already.
   Status DecodeUserRecord(Call& call, int64_t subsequence, std::string_view partition_key,
-                          std::string_view data, std::string_view explicit_hash_key = {});
+                          std::string_view data, std::string_view explicit_hash_key = {},
+                          const std::string_view* inflated = nullptr);
   // A plain (not aggregated) record in kNdjson: one user record per line.
-  Status DecodeNdjsonRecord(Call& call);
+  Status DecodeNdjsonRecord(Call& call, const std::string_view* inflated);
   Status DecodeNdjsonEntry(std::string_view payload, const RecordMetadata& meta, RowBatch& batch,
                            int64_t* rows);
   Status DecodeRaw(std::string_view payload, const RecordMetadata& meta, RowBatch& batch);
   Status FillRawMetadata(const RecordMetadata& meta, size_t row, RowBatch& batch);
   // Inflates `data` into inflated_ when it is gzip (and that is enabled); `*payload` is the
-  // result either way.
-  Status MaybeInflate(std::string_view data, std::string_view* payload);
+  // result either way. `inflated` non-null: `data` was inflated already, that is the payload.
+  Status MaybeInflate(std::string_view data, const std::string_view* inflated,
+                      std::string_view* payload);
   // Counts a consumed user record that could not be converted and tells on_bad. Passes on an
   // `error` that is not kBadRecord (an internal error) instead.
   Status Bad(Call& call, int64_t subsequence, std::string_view partition_key,
@@ -138,6 +141,7 @@ class PayloadDecoder::Impl {
   std::string kpl_why_;
   GzipInflater inflater_;
   std::string inflated_;
+  std::string outer_inflated_;  // a gzip-compressed record (which may hold a KPL aggregate)
 };
 
 Status PayloadDecoder::Impl::Init(const TableSchema& schema, const DecoderOptions& decoder,
@@ -227,15 +231,33 @@ Result<DecodeOutcome> PayloadDecoder::Impl::Decode(
 
   KplResult kpl = KplResult::kNotAggregated;
   if (options_.deaggregate_kpl) kpl = Deaggregate(record.data, user_records_, &kpl_why_);
+  // A gzip-compressed record may hold a KPL aggregate: inflated once here (into its own buffer,
+  // as the user records point into it and may be gzip themselves), then de-aggregated; if it is
+  // no aggregate, the inflated bytes are the payload (not inflated again).
+  const std::string_view* inflated = nullptr;
+  std::string_view outer;
+  if (kpl == KplResult::kNotAggregated && options_.deaggregate_kpl && options_.inflate_gzip &&
+      LooksGzipped(record.data)) {
+    if (Status s = inflater_.Inflate(record.data, outer_inflated_, options_.max_inflated_bytes);
+        !s.ok()) {
+      KI_RETURN_IF_ERROR(Bad(call, -1, record.partition_key, record.data, s));
+      return call.outcome;
+    }
+    outer = outer_inflated_;
+    inflated = &outer;
+    kpl = Deaggregate(outer, user_records_, &kpl_why_);
+    if (kpl == KplResult::kMalformed) kpl_why_ = "gzip-compressed record: " + kpl_why_;
+  }
   switch (kpl) {
     case KplResult::kMalformed:
       KI_RETURN_IF_ERROR(Bad(call, -1, record.partition_key, record.data, BadRecord(kpl_why_)));
       return call.outcome;
     case KplResult::kNotAggregated:
       if (options_.format == PayloadFormat::kNdjson) {
-        KI_RETURN_IF_ERROR(DecodeNdjsonRecord(call));
+        KI_RETURN_IF_ERROR(DecodeNdjsonRecord(call, inflated));
       } else {
-        KI_RETURN_IF_ERROR(DecodeUserRecord(call, -1, record.partition_key, record.data));
+        KI_RETURN_IF_ERROR(
+            DecodeUserRecord(call, -1, record.partition_key, record.data, {}, inflated));
       }
       return call.outcome;
     case KplResult::kAggregated: {
@@ -258,7 +280,12 @@ Result<DecodeOutcome> PayloadDecoder::Impl::Decode(
   return InternalError("unknown KPL de-aggregation result");
 }
 
-Status PayloadDecoder::Impl::MaybeInflate(std::string_view data, std::string_view* payload) {
+Status PayloadDecoder::Impl::MaybeInflate(std::string_view data, const std::string_view* inflated,
+                                          std::string_view* payload) {
+  if (inflated != nullptr) {
+    *payload = *inflated;
+    return Status::Ok();
+  }
   *payload = data;
   if (!options_.inflate_gzip || !LooksGzipped(data)) return Status::Ok();
   KI_RETURN_IF_ERROR(inflater_.Inflate(data, inflated_, options_.max_inflated_bytes));
@@ -269,9 +296,10 @@ Status PayloadDecoder::Impl::MaybeInflate(std::string_view data, std::string_vie
 Status PayloadDecoder::Impl::DecodeUserRecord(Call& call, int64_t subsequence,
                                               std::string_view partition_key,
                                               std::string_view data,
-                                              std::string_view explicit_hash_key) {
+                                              std::string_view explicit_hash_key,
+                                              const std::string_view* inflated) {
   std::string_view payload;
-  if (Status s = MaybeInflate(data, &payload); !s.ok()) {
+  if (Status s = MaybeInflate(data, inflated, &payload); !s.ok()) {
     return Bad(call, subsequence, partition_key, data, s);
   }
   const RecordMetadata meta = Metadata(call, subsequence, partition_key, explicit_hash_key);
@@ -294,10 +322,10 @@ Status PayloadDecoder::Impl::DecodeUserRecord(Call& call, int64_t subsequence,
   return Status::Ok();
 }
 
-Status PayloadDecoder::Impl::DecodeNdjsonRecord(Call& call) {
+Status PayloadDecoder::Impl::DecodeNdjsonRecord(Call& call, const std::string_view* inflated) {
   const PayloadRecord& record = call.record;
   std::string_view payload;
-  if (Status s = MaybeInflate(record.data, &payload); !s.ok()) {
+  if (Status s = MaybeInflate(record.data, inflated, &payload); !s.ok()) {
     return Bad(call, -1, record.partition_key, record.data, s);
   }
   LineReader lines(payload);
