@@ -52,8 +52,13 @@
 // ignored values (bad escapes, unpaired surrogates such as "\ud83d" alone, raw control
 // characters, numbers like 01 or 1.), bytes that are not UTF-8 ("malformed JSON: record is not
 // valid UTF-8 at byte N (0xC3), in the value of column 's' (VARCHAR)"), a top level that is not
-// an object, content after it, nesting deeper than 256 levels inside a value, an unknown
-// top-level key with strict_keys, and every conversion failure above. Inside a LIST/STRUCT the
+// an object ("record is not a JSON object but an array"; text that is no JSON value at all:
+// "the record is not valid JSON at byte N ('not json')"; a UTF-8 byte order mark is named as
+// such), data after it ("trailing data after the JSON document at byte N"), a truncated record
+// ("truncated at byte N (the record ends inside a string)"), nesting deeper than 256 levels
+// inside a value, an unknown top-level key with strict_keys, and every conversion failure above
+// (numbers are shown as their source text; an ISO-8601 timestamp outside years 0000..9999 is
+// "out of range", also when only rounding or the offset takes it there). Inside a LIST/STRUCT the
 // message names the element: "column 'tags' (INTEGER[]) element [2]: value 1.5 is not an
 // integer".
 //

@@ -338,8 +338,54 @@ TEST_F(JsonDecoderTest, MalformedJson) {
   }
   EXPECT_EQ(I64(Ok("\n\t {\"sensorId\": 1}\r\n  "), 0), 1);  // whitespace around is fine
   EXPECT_EQ(Bad(R"({"sensorId": 1}  {})"),
-            "malformed JSON: content after the top-level object at byte 17");
+            "malformed JSON: trailing data after the JSON document at byte 17");
   EXPECT_EQ(Bad(R"({"sensorId": 01})"), "malformed JSON: invalid number '01' at byte 13");
+}
+
+// Issue 8 case 9: messages that say what is wrong and where (they said "not a JSON object but
+// null" for text that is no JSON at all, "at byte 0" for trailing data and truncated records,
+// did not name a byte order mark, printed 3.5e38 as a 39-digit float, and called an ISO-8601
+// timestamp out of range "not an ISO-8601 timestamp").
+TEST_F(JsonDecoderTest, MessagesSayWhatIsWrongAndWhere) {
+  Use(Table({Column("sensorId", ColumnType::kBigInt), Column("status", ColumnType::kVarchar),
+             Column("r", ColumnType::kReal, "REAL"), Column("ts", ColumnType::kTimestamp, "TIMESTAMP")}));
+  EXPECT_EQ(Bad("not json"), "malformed JSON: the record is not valid JSON at byte 0 ('not json')");
+  EXPECT_EQ(Bad("nan"), "malformed JSON: the record is not valid JSON at byte 0 ('nan')");
+  EXPECT_EQ(Bad("  nan"), "malformed JSON: the record is not valid JSON at byte 2 ('nan')");
+  EXPECT_EQ(Bad("tru"), "malformed JSON: the record is not valid JSON at byte 0 ('tru')");
+  EXPECT_EQ(Bad("<xml>that is long enough to be cut after thirty-two bytes</xml>"),
+            "malformed JSON: the record is not valid JSON at byte 0 ('<xml>that is long enough to be "
+            "c...')");
+  EXPECT_EQ(Bad(R"({"sensorId": 1} x)"),
+            "malformed JSON: trailing data after the JSON document at byte 16");
+  EXPECT_EQ(Bad(R"({"sensorId": 1}])"),
+            "malformed JSON: trailing data after the JSON document at byte 15");
+  EXPECT_EQ(Bad(R"({"sensorId": 1} {"b": )"),
+            "malformed JSON: trailing data after the JSON document at byte 16");
+  EXPECT_EQ(Bad(R"({"sensorId": 1)"),
+            "malformed JSON: truncated at byte 14 (the record ends inside an object or array)");
+  EXPECT_EQ(Bad(R"({"status": [1, 2)"),
+            "malformed JSON: truncated at byte 16 (the record ends inside an object or array)");
+  EXPECT_EQ(Bad(R"({"status": "abc)"),
+            "malformed JSON: truncated at byte 15 (the record ends inside a string)");
+  EXPECT_EQ(Bad("\xEF\xBB\xBF{\"sensorId\": 1}"),
+            "malformed JSON: the record starts with a UTF-8 byte order mark (EF BB BF at byte 0), "
+            "which JSON text must not have");
+  EXPECT_EQ(Bad(R"({"r": 3.5e38})"), "column 'r' (REAL): value 3.5e38 is out of range");
+  EXPECT_EQ(Bad(R"({"r": "-3.5e38"})"), "column 'r' (REAL): value -3.5e38 is out of range");
+  EXPECT_EQ(Bad(R"({"ts": "9999-12-31T23:59:59.9999999Z"})"),
+            "column 'ts' (TIMESTAMP): timestamp '9999-12-31T23:59:59.9999999Z' is out of range "
+            "(years 0000..9999 UTC)");
+  EXPECT_EQ(Bad(R"({"ts": "0000-01-01T00:30:00+01:00"})"),
+            "column 'ts' (TIMESTAMP): timestamp '0000-01-01T00:30:00+01:00' is out of range "
+            "(years 0000..9999 UTC)");
+  EXPECT_EQ(Bad(R"({"ts": "9999-12-31T25:00:00Z"})"),
+            "column 'ts' (TIMESTAMP): '9999-12-31T25:00:00Z' is not an ISO-8601 timestamp or an "
+            "epoch number");
+  // Valid JSON that is not an object is still named by its type.
+  EXPECT_EQ(Bad("null"), "record is not a JSON object but null");
+  EXPECT_EQ(Bad("false"), "record is not a JSON object but a boolean");
+  EXPECT_EQ(Bad("-1.5e3"), "record is not a JSON object but a number");
 }
 
 TEST_F(JsonDecoderTest, DeepNestingIsABadRecordNotACrash) {
