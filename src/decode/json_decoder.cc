@@ -85,6 +85,11 @@ const char* JsonTypeName(od::json_type type) {
   return "an unknown value";
 }
 
+constexpr char kNulMessage[] =
+    "value contains a NUL character (U+0000), which this column cannot store";
+constexpr char kNulEscapeMessage[] =
+    "value contains the escape \\u0000 (a NUL character), which this column cannot store";
+
 std::string Shown(std::string_view text) {
   if (text.size() <= kMaxShownValue) return std::string(text);
   return std::string(text.substr(0, kMaxShownValue)) + "...";
@@ -692,6 +697,8 @@ struct Column {
   uint8_t scale = 0;
   int64_t max_length = -1;
   bool not_null = false;
+  bool rejects_nul = false;         // ColumnSpec::rejects_nul
+  bool rejects_nul_escape = false;  // ColumnSpec::rejects_nul_escape
   bool nested = false;  // LIST or STRUCT
   MetadataColumn metadata = MetadataColumn::kNone;
   // Integer and DECIMAL columns: the largest magnitude allowed for each sign.
@@ -989,6 +996,8 @@ Status JsonRecordDecoder::Impl::BuildColumn(const ColumnSpec& spec, int depth, C
   c->scale = spec.decimal_scale;
   c->max_length = spec.max_length;
   c->not_null = spec.not_null;
+  c->rejects_nul = spec.rejects_nul;
+  c->rejects_nul_escape = spec.rejects_nul_escape;
   c->metadata = spec.metadata;
   c->nested = IsNestedType(spec.type);
   c->type_name = TypeNameOf(spec);
@@ -1698,6 +1707,9 @@ Status JsonRecordDecoder::Impl::StoreFloat(const Column& c, od::value& value, od
 
 template <typename Target>
 Status JsonRecordDecoder::Impl::StoreString(const Column& c, std::string_view text, Target& out) {
+  if (c.rejects_nul && std::memchr(text.data(), '\0', text.size()) != nullptr) {
+    return ColumnError(c, kNulMessage);
+  }
   if (c.max_length >= 0 && text.size() > static_cast<uint64_t>(c.max_length)) {
     const size_t length = CountCodePoints(text);
     if (length > static_cast<uint64_t>(c.max_length)) {
@@ -1796,6 +1808,9 @@ Status JsonRecordDecoder::Impl::ConvertValue(od::value& value, od::json_type typ
     case ColumnType::kJson:
       scratch_.clear();
       KI_RETURN_IF_ERROR(WalkJson(value, depth, &scratch_));
+      if (c.rejects_nul_escape && JsonTextHasNulEscape(scratch_)) {
+        return ColumnError(c, kNulEscapeMessage);
+      }
       out.Text(scratch_);
       return Status::Ok();
 
@@ -2169,6 +2184,18 @@ bool ParseTimeText(std::string_view text, int64_t* micros_since_midnight) {
 }
 bool ParseUuidText(std::string_view text, unsigned __int128* big_endian_value) {
   return ParseUuid(text, big_endian_value);
+}
+
+bool JsonTextHasNulEscape(std::string_view json_text) {
+  constexpr std::string_view kEscape = "\\u0000";
+  for (size_t i = json_text.find(kEscape); i != std::string_view::npos;
+       i = json_text.find(kEscape, i + 1)) {
+    // The backslash at i starts an escape unless an odd number of backslashes precede it.
+    size_t before = 0;
+    while (before < i && json_text[i - before - 1] == '\\') ++before;
+    if (before % 2 == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace ki

@@ -173,4 +173,8 @@ bool ParseTimestampText(std::string_view text, int64_t* micros_since_epoch);
 bool ParseTimeText(std::string_view text, int64_t* micros_since_midnight);
 bool ParseUuidText(std::string_view text, unsigned __int128* big_endian_value);
 
+// True when JSON text holds the escape \u0000 (a NUL character in a string or key), which
+// PostgreSQL's jsonb refuses (ColumnSpec::rejects_nul_escape).
+bool JsonTextHasNulEscape(std::string_view json_text);
+
 }  // namespace ki

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -86,6 +87,7 @@ class PayloadDecoder::Impl {
     ColumnType type;
     int64_t max_length;
     bool not_null;
+    bool rejects_nul;
     std::string label;  // for messages
   };
 
@@ -131,6 +133,8 @@ class PayloadDecoder::Impl {
   uint32_t raw_column_ = 0;
   ColumnType raw_type_ = ColumnType::kBlob;
   int64_t raw_max_length_ = -1;
+  bool raw_rejects_nul_ = false;         // ColumnSpec::rejects_nul of the data column
+  bool raw_rejects_nul_escape_ = false;  // ColumnSpec::rejects_nul_escape of the data column
   std::string raw_label_;
   std::vector<RawMetadataColumn> raw_metadata_;
   simdjson::dom::parser json_validator_;  // JSON data column
@@ -189,7 +193,8 @@ Status PayloadDecoder::Impl::InitRaw(const TableSchema& schema) {
       return InvalidArgument("table '" + table_ + "' metadata column " + ColumnLabel(c) +
                              ": the raw payload format needs " + expected);
     }
-    raw_metadata_.push_back({index, c.metadata, c.type, c.max_length, c.not_null, ColumnLabel(c)});
+    raw_metadata_.push_back(
+        {index, c.metadata, c.type, c.max_length, c.not_null, c.rejects_nul, ColumnLabel(c)});
   }
   if (data_columns.size() != 1) {
     std::string names;
@@ -211,6 +216,8 @@ Status PayloadDecoder::Impl::InitRaw(const TableSchema& schema) {
   raw_column_ = data_columns[0];
   raw_type_ = data.type;
   raw_max_length_ = data.max_length;
+  raw_rejects_nul_ = data.rejects_nul;
+  raw_rejects_nul_escape_ = data.rejects_nul_escape;
   raw_label_ = ColumnLabel(data);
   return Status::Ok();
 }
@@ -388,6 +395,15 @@ Status PayloadDecoder::Impl::DecodeRaw(std::string_view payload, const RecordMet
         return BadRecord("column " + raw_label_ + ": payload is not valid JSON: " +
                          simdjson::error_message(error));
       }
+      if (raw_rejects_nul_escape_ && JsonTextHasNulEscape(payload)) {
+        return BadRecord("column " + raw_label_ +
+                         ": payload contains the escape \\u0000 (a NUL character), which this "
+                         "column cannot store");
+      }
+    } else if (raw_rejects_nul_ && std::memchr(payload.data(), '\0', payload.size()) != nullptr) {
+      return BadRecord("column " + raw_label_ +
+                       ": payload contains a NUL character (U+0000), which this column cannot "
+                       "store");
     } else if (raw_max_length_ >= 0 && payload.size() > static_cast<uint64_t>(raw_max_length_)) {
       const size_t length = CountCodePoints(payload);
       if (length > static_cast<uint64_t>(raw_max_length_)) {
@@ -434,6 +450,11 @@ Status PayloadDecoder::Impl::FillRawMetadata(const RecordMetadata& meta, size_t 
         continue;
       case MetadataColumn::kNone:
         continue;
+    }
+    if (c.rejects_nul && std::memchr(text.data(), '\0', text.size()) != nullptr) {
+      return BadRecord("column " + c.label +
+                       ": value contains a NUL character (U+0000), which this column cannot "
+                       "store");
     }
     if (c.max_length >= 0 && text.size() > static_cast<uint64_t>(c.max_length) &&
         CountCodePoints(text) > static_cast<uint64_t>(c.max_length)) {

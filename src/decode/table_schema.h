@@ -58,9 +58,15 @@ struct ColumnSpec {
   uint8_t decimal_scale = 0;  // kDecimal only: digits after the point
   int64_t max_length = -1;    // VARCHAR(n): n; -1 when unbounded or not enforced
   bool not_null = false;
+  // What the sink cannot store in this column although its type allows it (set by the sink's
+  // DescribeTable). The decoder makes such a value a bad record naming the column, so that it
+  // follows --on-error like any other, instead of a database error that fails the whole run.
+  bool rejects_nul = false;         // text: a NUL character, U+0000 (PostgreSQL text/varchar/char)
+  bool rejects_nul_escape = false;  // JSON: the escape \u0000 (PostgreSQL jsonb)
   MetadataColumn metadata = MetadataColumn::kNone;
   // kList: exactly one child (name "element"); kStruct: one child per field, in order. Children
-  // never have metadata, NOT NULL or a max_length. Empty for every other type.
+  // never have metadata, NOT NULL or a max_length (but may have the rejects_* flags). Empty for
+  // every other type.
   std::vector<ColumnSpec> children;
 };
 

@@ -531,6 +531,60 @@ TEST_F(JsonDecoderTest, InvalidUtf8NamesTheColumnOrKey) {
             "(VARCHAR)");
 }
 
+// Issue 8 case 5: what the sink's column cannot hold (ColumnSpec::rejects_nul for PostgreSQL
+// text/varchar/char, rejects_nul_escape for jsonb) is a bad record naming the column, like any
+// conversion error, instead of a database error that fails the whole run.
+TEST_F(JsonDecoderTest, ValuesTheSinkCannotStoreAreBadRecordsNamingTheColumn) {
+  ColumnSpec note = Column("note", ColumnType::kVarchar, "text");
+  note.rejects_nul = true;
+  ColumnSpec doc = Column("doc", ColumnType::kJson, "jsonb");
+  doc.rejects_nul_escape = true;
+  ColumnSpec element = Column("element", ColumnType::kVarchar, "text");
+  element.rejects_nul = true;
+  ColumnSpec tags = Column("tags", ColumnType::kList, "text[]");
+  tags.children = {element};
+  ColumnSpec key = Column("kinesis_partition_key", ColumnType::kVarchar, "text");
+  key.rejects_nul = true;
+  Use(Table({note, doc, tags, key}));
+  EXPECT_EQ(Bad(R"({"note": "a\u0000b"})"),
+            "column 'note' (text): value contains a NUL character (U+0000), which this column "
+            "cannot store");
+  EXPECT_EQ(Bad(R"({"doc": {"k": ["x", "a\u0000"]}})"),
+            "column 'doc' (jsonb): value contains the escape \\u0000 (a NUL character), which "
+            "this column cannot store");
+  EXPECT_EQ(Bad(R"({"doc": {"\u0000": 1}})"),
+            "column 'doc' (jsonb): value contains the escape \\u0000 (a NUL character), which "
+            "this column cannot store");
+  EXPECT_EQ(Bad(R"({"tags": ["x", "a\u0000"]})"),
+            "column 'tags' (text[]) element [1]: value contains a NUL character (U+0000), which "
+            "this column cannot store");
+  RecordMetadata nul_key = kMeta;
+  nul_key.partition_key = std::string_view("p\0k", 3);
+  EXPECT_EQ(Bad(R"({"note": "ok"})", nul_key),
+            "column 'kinesis_partition_key' (text): value contains a NUL character (U+0000), "
+            "which this column cannot store");
+  // A backslash followed by "u0000" is no escape of NUL; escaped as text, NUL is fine in text.
+  size_t row = Ok(R"({"note": "a\\u0000", "doc": {"k": "a\\u0000"}, "tags": ["\\u0000"]})");
+  EXPECT_EQ(Str(row, 0), "a\\u0000");
+  EXPECT_EQ(Str(row, 1), R"({"k":"a\\u0000"})");
+  row = Ok(R"({"note": {"k": "\u0000"}})");  // compact JSON text: the escape, not a NUL
+  EXPECT_EQ(Str(row, 0), R"({"k":"\u0000"})");
+  // Without the flags (DuckDB: VARCHAR and JSON hold NUL) the same values are stored.
+  Use(Table({Column("note", ColumnType::kVarchar), Column("doc", ColumnType::kJson)}));
+  row = Ok(R"({"note": "a\u0000b", "doc": ["\u0000"]})");
+  EXPECT_EQ(Str(row, 0), std::string("a\0b", 3));
+  EXPECT_EQ(Str(row, 1), R"(["\u0000"])");
+}
+
+TEST(JsonTextHasNulEscapeTest, CountsTheBackslashesBefore) {
+  EXPECT_TRUE(JsonTextHasNulEscape(R"("\u0000")"));
+  EXPECT_TRUE(JsonTextHasNulEscape(R"(["\\", "x\\\u0000"])"));
+  EXPECT_FALSE(JsonTextHasNulEscape(R"("\\u0000")"));
+  EXPECT_TRUE(JsonTextHasNulEscape(R"("\u00000")"));  // NUL, then the digit 0
+  EXPECT_FALSE(JsonTextHasNulEscape(R"("\u0001 u0000")"));
+  EXPECT_FALSE(JsonTextHasNulEscape(""));
+}
+
 TEST_F(JsonDecoderTest, EpochNumbersIntoTimestamps) {
   ColumnSpec ts = Column("ts", ColumnType::kTimestamp);
   ColumnSpec tz = Column("tz", ColumnType::kTimestampTz);

@@ -589,6 +589,39 @@ TEST_F(PayloadDecoderTest, RawIntoJsonValidatesJson) {
       << bad_[0].message;
 }
 
+// Issue 8 case 5: in the raw format too, what the column cannot hold (PostgreSQL text and
+// NUL, jsonb and \u0000, a NUL in a KPL partition key for a text column) is a bad record.
+TEST_F(PayloadDecoderTest, RawValuesTheSinkCannotStoreAreBadRecords) {
+  PayloadOptions options;
+  options.format = PayloadFormat::kRaw;
+  TableSchema text = RawTable(ColumnType::kVarchar, "text");
+  text.columns[1].rejects_nul = true;
+  text.columns[3].rejects_nul = true;
+  Use(text, options);
+  EXPECT_EQ(Decode(std::string("a\0b", 3)).bad, 1);
+  EXPECT_EQ(Decode("fine").rows, 1);
+  EXPECT_EQ(Decode(Aggregate({{std::string("k\0", 2), "x"}, {"k", "y"}})).rows, 1);
+  ASSERT_EQ(bad_.size(), 2u);
+  EXPECT_EQ(bad_[0].message,
+            "column 'body' (text): payload contains a NUL character (U+0000), which this column "
+            "cannot store");
+  EXPECT_EQ(bad_[1].subsequence_number, 0);
+  EXPECT_EQ(bad_[1].message,
+            "column 'kinesis_partition_key' (VARCHAR): value contains a NUL character (U+0000), "
+            "which this column cannot store");
+
+  TableSchema jsonb = RawTable(ColumnType::kJson, "jsonb");
+  jsonb.columns[1].rejects_nul_escape = true;
+  Use(jsonb, options);
+  bad_.clear();
+  EXPECT_EQ(Decode(R"({"a": "x\u0000"})").bad, 1);
+  EXPECT_EQ(Decode(R"({"a": "x\\u0000"})").rows, 1);
+  ASSERT_EQ(bad_.size(), 1u);
+  EXPECT_EQ(bad_[0].message,
+            "column 'body' (jsonb): payload contains the escape \\u0000 (a NUL character), which "
+            "this column cannot store");
+}
+
 TEST_F(PayloadDecoderTest, RawNotNullSubsequence) {
   PayloadOptions options;
   options.format = PayloadFormat::kRaw;

@@ -80,11 +80,16 @@ struct PgType {
   uint8_t decimal_width = 0;
   uint8_t decimal_scale = 0;
   int64_t max_length = -1;
+  // What PostgreSQL refuses although the type allows it (ColumnSpec::rejects_*): text, varchar
+  // and char cannot hold NUL characters; jsonb cannot hold the escape \u0000.
+  bool rejects_nul = false;
+  bool rejects_nul_escape = false;
   // kList: the element's type (a scalar; never a list).
   ColumnType element_type = ColumnType::kUnsupported;
   uint8_t element_decimal_width = 0;
   uint8_t element_decimal_scale = 0;
   int64_t element_max_length = -1;
+  bool element_rejects_nul = false;
 };
 
 // A built-in type (pg_catalog's typname and the column's atttypmod) -> ColumnType.
@@ -96,9 +101,12 @@ PgType PgTypeFromCatalog(const std::string& typname, int64_t typmod) {
   else if (typname == "float4") t.type = ColumnType::kReal;
   else if (typname == "float8") t.type = ColumnType::kDouble;
   else if (typname == "bool") t.type = ColumnType::kBoolean;
-  else if (typname == "text") t.type = ColumnType::kVarchar;
-  else if (typname == "varchar" || typname == "bpchar") {
+  else if (typname == "text") {
     t.type = ColumnType::kVarchar;
+    t.rejects_nul = true;
+  } else if (typname == "varchar" || typname == "bpchar") {
+    t.type = ColumnType::kVarchar;
+    t.rejects_nul = true;
     // The typmod of varchar(n)/char(n) is n + 4 (VARHDRSZ); -1 when unbounded.
     if (typmod >= 4) t.max_length = typmod - 4;
   } else if (typname == "date") t.type = ColumnType::kDate;
@@ -106,7 +114,10 @@ PgType PgTypeFromCatalog(const std::string& typname, int64_t typmod) {
   else if (typname == "timestamptz") t.type = ColumnType::kTimestampTz;
   else if (typname == "time") t.type = ColumnType::kTime;
   else if (typname == "uuid") t.type = ColumnType::kUuid;
-  else if (typname == "json" || typname == "jsonb") t.type = ColumnType::kJson;
+  else if (typname == "json" || typname == "jsonb") {
+    t.type = ColumnType::kJson;
+    t.rejects_nul_escape = typname == "jsonb";
+  }
   else if (typname == "bytea") t.type = ColumnType::kBlob;
   else if (typname == "numeric") {
     if (typmod < 4) {
@@ -154,6 +165,7 @@ PgType PgArrayTypeFromCatalog(const std::string& element_typname, int64_t typmod
   t.element_decimal_width = e.decimal_width;
   t.element_decimal_scale = e.decimal_scale;
   t.element_max_length = e.max_length;
+  t.element_rejects_nul = e.rejects_nul;
   return t;
 }
 
@@ -639,6 +651,7 @@ Result<TableSchema> PostgresSink::DescribeTable(const std::string& table) {
       child.type = type.element_type;
       child.decimal_width = type.element_decimal_width;
       child.decimal_scale = type.element_decimal_scale;
+      child.rejects_nul = type.element_rejects_nul;
       // varchar(n)[]: children carry no max_length (table_schema.h); Append checks n itself.
       spec.children.push_back(std::move(child));
     }
@@ -646,6 +659,8 @@ Result<TableSchema> PostgresSink::DescribeTable(const std::string& table) {
     spec.decimal_width = type.decimal_width;
     spec.decimal_scale = type.decimal_scale;
     spec.max_length = type.max_length;
+    spec.rejects_nul = type.rejects_nul;
+    spec.rejects_nul_escape = type.rejects_nul_escape;
     spec.not_null = Value(columns.get(), r, 4).value_or("false") == "true";
     spec.metadata = MetadataColumnFromName(spec.name);
     schema.columns.push_back(std::move(spec));

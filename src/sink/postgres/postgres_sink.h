@@ -72,7 +72,10 @@ class PostgresSink final : public Sink {
   // timestamptz/uuid -> LIST with one child "element" mapped as above (numeric(p,s)[] keeps p,s;
   // the element's type_name is format_type's, e.g. "numeric(10,2)"); everything else (other
   // arrays, multi-dimensional arrays, interval, timetz, domains, enums, ...) -> unsupported
-  // (only NULL).
+  // (only NULL). What PostgreSQL refuses although the type allows it is marked for the decoder
+  // (ColumnSpec::rejects_nul on text/varchar/char and text[]/varchar[] elements,
+  // rejects_nul_escape on jsonb), so that such a value is a bad record naming the column and
+  // the record, not an error that fails the run.
   // Errors: InvalidArgument for a malformed name, another database, or a view; NotFound with a
   // CREATE TABLE suggestion when there is no such table.
   Result<TableSchema> DescribeTable(const std::string& table) override;
