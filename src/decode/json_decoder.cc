@@ -693,8 +693,10 @@ struct Column {
   std::string lowered;    // STRUCT fields: for the case-insensitive field lookup
   std::string type_name;  // for messages, as the database spells it
   ColumnType type = ColumnType::kUnsupported;
-  uint8_t width = 0;
-  uint8_t scale = 0;
+  uint16_t width = 0;
+  uint16_t scale = 0;
+  bool text_decimal = false;   // IsTextDecimal: canonical text instead of a scaled integer
+  bool unconstrained = false;  // ColumnSpec::decimal_unconstrained
   int64_t max_length = -1;
   bool not_null = false;
   bool rejects_nul = false;         // ColumnSpec::rejects_nul
@@ -719,6 +721,7 @@ std::string TypeNameOf(const ColumnSpec& spec);
 std::string DefaultTypeName(const ColumnSpec& spec) {
   switch (spec.type) {
     case ColumnType::kDecimal:
+      if (spec.decimal_unconstrained) return "DECIMAL";
       return "DECIMAL(" + std::to_string(spec.decimal_width) + "," +
              std::to_string(spec.decimal_scale) + ")";
     case ColumnType::kList:
@@ -757,6 +760,7 @@ void SetRange(Column* c) {
     case ColumnType::kUInteger: set(4294967295u, 0); break;
     case ColumnType::kUBigInt: set(std::numeric_limits<uint64_t>::max(), 0); break;
     case ColumnType::kDecimal: {
+      if (c->text_decimal) break;  // ParseDecimalText checks the digits
       const unsigned __int128 m = PowerOfTen(c->width) - 1;
       set(m, m);
       break;
@@ -796,6 +800,7 @@ struct CellTarget {
   void I128(__int128 v) { batch.Set(row, col).i128 = v; }
   void F64(double v) { batch.Set(row, col).f64 = v; }
   void Text(std::string_view s) { batch.SetString(row, col, s); }  // VARCHAR, JSON, BLOB bytes
+  void DecimalText(std::string_view s) { batch.SetString(row, col, s); }  // IsTextDecimal
 };
 
 struct CanonicalTarget {
@@ -843,6 +848,7 @@ struct CanonicalTarget {
     }
   }
   void F64(double v) { AppendCanonicalDouble(v, c.type == ColumnType::kReal, out); }
+  void DecimalText(std::string_view s) { out->append(s); }  // a JSON number as it is
   void Text(std::string_view s) {
     if (c.type == ColumnType::kBlob) {
       out->push_back('"');
@@ -908,6 +914,10 @@ class JsonRecordDecoder::Impl {
   // string or metadata field, kLenient) into an integer, HUGEINT or DECIMAL column.
   template <typename Target>
   Status StoreNumber(const Column& c, std::string_view text, DecimalSyntax syntax, Target& out);
+  // StoreNumber for an IsTextDecimal column: canonical text (ParseDecimalText).
+  template <typename Target>
+  Status StoreTextDecimal(const Column& c, std::string_view text, DecimalSyntax syntax,
+                          Target& out);
   template <typename Target>
   Status StoreFloat(const Column& c, od::value& value, od::json_type type, Target& out);
   template <typename Target>
@@ -978,6 +988,7 @@ class JsonRecordDecoder::Impl {
   std::unique_ptr<char[]> buffer_;  // payload copy followed by SIMDJSON_PADDING zero bytes
   size_t buffer_capacity_ = 0;
   std::string scratch_;  // compact JSON text being built
+  std::string decimal_text_;  // canonical text of a decimal wider than 38 digits
   std::string blob_;     // decoded BLOB bytes
   std::string blob_translated_;
   std::string nested_text_;  // canonical text of the LIST/STRUCT column being decoded
@@ -994,6 +1005,8 @@ Status JsonRecordDecoder::Impl::BuildColumn(const ColumnSpec& spec, int depth, C
   c->type = spec.type;
   c->width = spec.decimal_width;
   c->scale = spec.decimal_scale;
+  c->text_decimal = IsTextDecimal(spec);
+  c->unconstrained = spec.type == ColumnType::kDecimal && spec.decimal_unconstrained;
   c->max_length = spec.max_length;
   c->not_null = spec.not_null;
   c->rejects_nul = spec.rejects_nul;
@@ -1001,8 +1014,8 @@ Status JsonRecordDecoder::Impl::BuildColumn(const ColumnSpec& spec, int depth, C
   c->metadata = spec.metadata;
   c->nested = IsNestedType(spec.type);
   c->type_name = TypeNameOf(spec);
-  if (c->type == ColumnType::kDecimal &&
-      (c->width < 1 || c->width > kMaxDecimalWidth || c->scale > c->width)) {
+  if (c->type == ColumnType::kDecimal && !c->unconstrained &&
+      (c->width < 1 || c->width > kMaxNumericPrecision || c->scale > c->width)) {
     return InvalidArgument("table '" + table_ + "' column '" + c->name + "': invalid DECIMAL(" +
                            std::to_string(c->width) + "," + std::to_string(c->scale) + ")");
   }
@@ -1615,6 +1628,9 @@ template <typename Target>
 Status JsonRecordDecoder::Impl::StoreNumber(const Column& c, std::string_view text,
                                             DecimalSyntax syntax, Target& out) {
   const bool decimal = c.type == ColumnType::kDecimal;
+  if (decimal && c.text_decimal) [[unlikely]] {
+    return StoreTextDecimal(c, text, syntax, out);
+  }
   ScaledDecimal d;
   const DecimalParseError error = ParseScaledDecimal(
       text, decimal ? c.scale : 0, std::max(c.max_positive, c.max_negative), syntax, &d);
@@ -1642,6 +1658,33 @@ Status JsonRecordDecoder::Impl::StoreNumber(const Column& c, std::string_view te
   } else {
     out.I64(static_cast<int64_t>(static_cast<uint64_t>(bits)));
   }
+  return Status::Ok();
+}
+
+template <typename Target>
+Status JsonRecordDecoder::Impl::StoreTextDecimal(const Column& c, std::string_view text,
+                                                 DecimalSyntax syntax, Target& out) {
+  bool exact = true;
+  const DecimalParseError error = ParseDecimalText(
+      text, c.unconstrained ? -1 : c.scale,
+      c.unconstrained ? kMaxNumericIntegerDigits : int64_t{c.width} - c.scale, syntax,
+      &decimal_text_, &exact);
+  if (error == DecimalParseError::kSyntax) {
+    if (syntax == DecimalSyntax::kJson && text.data() >= buffer_.get() &&
+        text.data() < buffer_.get() + buffer_capacity_) {
+      return MalformedAt(("invalid number '" + Shown(text) + "'").c_str(), text.data());
+    }
+    return ColumnError(c, "'" + Shown(text) + "' is not a number");
+  }
+  if (error == DecimalParseError::kOverflow) {
+    return ColumnError(c, "value " + Shown(text) + " does not fit " + c.type_name +
+                              (c.unconstrained ? " (at most " +
+                                                     std::to_string(kMaxNumericIntegerDigits) +
+                                                     " digits before the point and " +
+                                                     std::to_string(kMaxNumericScale) + " after it)"
+                                               : std::string()));
+  }
+  out.DecimalText(decimal_text_);
   return Status::Ok();
 }
 

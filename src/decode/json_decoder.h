@@ -23,7 +23,10 @@
 //   TINYINT..UBIGINT, HUGEINT  numbers or numeric strings that are integral exactly (1.0, 1e2
 //                          yes; 1.5 no), range-checked
 //   DECIMAL(p,s)           numbers or numeric strings, exactly from the source text, rounded
-//                          half away from zero to s digits; more than p-s integer digits -> bad
+//                          half away from zero to s digits; more than p-s integer digits -> bad;
+//                          p > 38 (PostgreSQL numeric, up to 1000) and unconstrained (the
+//                          value's own scale) go into the cell as canonical text
+//                          (IsTextDecimal, decimal.h ParseDecimalText)
 //   REAL, DOUBLE           numbers or numeric strings (also "NaN", "Infinity"); beyond the
 //                          type's range -> bad
 //   VARCHAR                strings (unescaped UTF-8); numbers/booleans as their source text;
@@ -156,7 +159,8 @@ class JsonRecordDecoder {
 //                                     when missing or NULL
 //   BOOLEAN    true / false
 //   TINYINT..UBIGINT, HUGEINT  the integer: -12
-//   DECIMAL(p,s)  FormatDecimal's text, exactly s fraction digits: 1.50, -0.05, 7
+//   DECIMAL(p,s)  FormatDecimal's text, exactly s fraction digits: 1.50, -0.05, 7 (IsTextDecimal:
+//                 ParseDecimalText's, the same form; unconstrained with the value's own scale)
 //   REAL, DOUBLE  the shortest text that reads back to the same float/double: 0.1, 1e+300, -0;
 //                 the strings "NaN", "Infinity", "-Infinity" for those values
 //   VARCHAR    the string

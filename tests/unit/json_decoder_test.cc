@@ -22,7 +22,7 @@ ColumnSpec Column(std::string name, ColumnType type, std::string type_name = "")
   return c;
 }
 
-ColumnSpec DecimalColumn(std::string name, uint8_t width, uint8_t scale) {
+ColumnSpec DecimalColumn(std::string name, uint16_t width, uint16_t scale) {
   ColumnSpec c = Column(std::move(name), ColumnType::kDecimal);
   c.decimal_width = width;
   c.decimal_scale = scale;
@@ -305,6 +305,43 @@ TEST_F(JsonDecoderTest, DecimalsAreExactFromSourceText) {
   Use(SensorTable());
   EXPECT_EQ(Bad(R"({"sensorId": 1e400})"),
             "column 'sensorId' (DECIMAL(18,0)): value 1e400 does not fit DECIMAL(18,0)");
+}
+
+// Issue 8 case 4: PostgreSQL numeric(p > 38) keeps every digit and unconstrained numeric each
+// value's own scale; the cell holds the canonical text, which the sink encodes.
+TEST_F(JsonDecoderTest, DecimalsWiderThan38DigitsAndUnconstrainedAreExactText) {
+  ColumnSpec n60 = DecimalColumn("n60", 60, 0);
+  n60.type_name = "numeric(60,0)";
+  ColumnSpec n50 = DecimalColumn("n50", 50, 10);
+  n50.type_name = "numeric(50,10)";
+  ColumnSpec any = Column("n", ColumnType::kDecimal, "numeric");
+  any.decimal_unconstrained = true;
+  ColumnSpec element = Column("element", ColumnType::kDecimal, "numeric");
+  element.decimal_unconstrained = true;
+  ColumnSpec list = Column("l", ColumnType::kList, "numeric[]");
+  list.children = {element};
+  Use(Table({n60, n50, any, list}));
+  const std::string digits56 = "49590338271490256608559692538361571095921575989136588898";
+  size_t row = Ok(R"({"n60": )" + digits56 + R"(, "n50": "-1234567890123456789012345678901234567890.12345678905",)"
+                  R"( "n": 123.4560, "l": [1.5, 2e-3, null]})");
+  EXPECT_EQ(Str(row, 0), digits56);
+  EXPECT_EQ(Str(row, 1), "-1234567890123456789012345678901234567890.1234567891");
+  EXPECT_EQ(Str(row, 2), "123.4560");
+  EXPECT_EQ(Str(row, 3), "[1.5,0.002,null]");
+  row = Ok(R"({"n": 1.5, "n50": 0})");
+  EXPECT_EQ(Str(row, 2), "1.5");
+  EXPECT_EQ(Str(row, 1), "0.0000000000");
+  EXPECT_EQ(Bad(R"({"n60": 1)" + std::string(60, '0') + "}"),
+            "column 'n60' (numeric(60,0)): value 1" + std::string(60, '0') +
+                " does not fit numeric(60,0)");
+  EXPECT_EQ(Bad(R"({"n50": 12345678901234567890123456789012345678901})"),
+            "column 'n50' (numeric(50,10)): value 12345678901234567890123456789012345678901 does "
+            "not fit numeric(50,10)");
+  EXPECT_EQ(Bad(R"({"n": 1e200000})"),
+            "column 'n' (numeric): value 1e200000 does not fit numeric (at most 131072 digits "
+            "before the point and 16383 after it)");
+  EXPECT_EQ(Bad(R"({"n": "12x"})"), "column 'n' (numeric): '12x' is not a number");
+  EXPECT_EQ(Bad(R"({"n": 012})"), "malformed JSON: invalid number '012' at byte 6");
 }
 
 TEST_F(JsonDecoderTest, FloatingPoint) {
@@ -652,7 +689,7 @@ TEST(JsonDecoderCreateTest, RejectsMalformedNestedTypes) {
   ColumnSpec empty_struct = Column("s", ColumnType::kStruct);
   EXPECT_EQ(JsonRecordDecoder::Create(Table({empty_struct})).status().kind(),
             ErrorKind::kInvalidArgument);
-  EXPECT_EQ(JsonRecordDecoder::Create(Table({ListOf("l", DecimalColumn("e", 40, 0))})).status().kind(),
+  EXPECT_EQ(JsonRecordDecoder::Create(Table({ListOf("l", DecimalColumn("e", 1001, 0))})).status().kind(),
             ErrorKind::kInvalidArgument);
 }
 
@@ -830,8 +867,11 @@ TEST(JsonDecoderCreateTest, RejectsUnusableSchemas) {
   EXPECT_EQ(no_data.status().kind(), ErrorKind::kInvalidArgument);
   EXPECT_NE(no_data.status().message().find("no data columns"), std::string::npos);
 
-  auto bad_decimal = JsonRecordDecoder::Create(Table({DecimalColumn("d", 39, 0)}), {});
-  EXPECT_EQ(bad_decimal.status().kind(), ErrorKind::kInvalidArgument);
+  for (auto [width, scale] : {std::pair{1001, 0}, std::pair{5, 6}, std::pair{0, 0}}) {
+    auto bad_decimal = JsonRecordDecoder::Create(
+        Table({DecimalColumn("d", static_cast<uint16_t>(width), static_cast<uint16_t>(scale))}), {});
+    EXPECT_EQ(bad_decimal.status().kind(), ErrorKind::kInvalidArgument) << width << "," << scale;
+  }
 
   auto bad_metadata = JsonRecordDecoder::Create(
       Table({Column("v", ColumnType::kInteger), Column("kinesis_shard_id", ColumnType::kInteger)}),
