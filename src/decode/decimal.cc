@@ -22,6 +22,66 @@ constexpr std::array<unsigned __int128, 39> MakePowersOfTen() {
 }
 constexpr std::array<unsigned __int128, 39> kPowersOfTen = MakePowersOfTen();
 
+// The parts of a number's text: sign, integer digits, fraction digits, exponent. False when the
+// text is not a number in `syntax`.
+struct DecimalLexeme {
+  bool negative = false;
+  const char* int_begin = nullptr;
+  int64_t num_int = 0;
+  const char* frac_begin = nullptr;
+  int64_t num_frac = 0;
+  int64_t exponent = 0;
+  unsigned digit(int64_t i) const {
+    return static_cast<unsigned>((i < num_int ? int_begin[i] : frac_begin[i - num_int]) - '0');
+  }
+};
+
+bool LexDecimal(std::string_view text, DecimalSyntax syntax, DecimalLexeme* out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  DecimalLexeme x;
+  if (p < end && *p == '-') {
+    x.negative = true;
+    ++p;
+  } else if (syntax == DecimalSyntax::kLenient && p < end && *p == '+') {
+    ++p;
+  }
+  x.int_begin = p;
+  while (p < end && IsDigit(*p)) ++p;
+  x.num_int = p - x.int_begin;
+  x.frac_begin = p;
+  bool has_point = false;
+  if (p < end && *p == '.') {
+    has_point = true;
+    x.frac_begin = ++p;
+    while (p < end && IsDigit(*p)) ++p;
+  }
+  x.num_frac = has_point ? p - x.frac_begin : 0;
+  if (syntax == DecimalSyntax::kJson) {
+    if (x.num_int == 0 || (x.num_int > 1 && *x.int_begin == '0') || (has_point && x.num_frac == 0)) {
+      return false;
+    }
+  } else if (x.num_int + x.num_frac == 0) {
+    return false;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool exponent_negative = false;
+    if (p < end && (*p == '+' || *p == '-')) {
+      exponent_negative = *p == '-';
+      ++p;
+    }
+    if (p == end || !IsDigit(*p)) return false;
+    for (; p < end && IsDigit(*p); ++p) {
+      if (x.exponent < kExponentLimit) x.exponent = x.exponent * 10 + (*p - '0');
+    }
+    if (exponent_negative) x.exponent = -x.exponent;
+  }
+  if (p != end) return false;
+  *out = x;
+  return true;
+}
+
 std::string Quote(std::string_view text) {
   constexpr size_t kMaxShown = 64;
   if (text.size() <= kMaxShown) return std::string(text);
@@ -153,6 +213,80 @@ DecimalParseError ParseScaledDecimal(std::string_view text, uint8_t scale,
   out->magnitude = magnitude;
   out->negative = negative && magnitude != 0;
   out->exact = exact;
+  return DecimalParseError::kOk;
+}
+
+DecimalParseError ParseDecimalText(std::string_view text, int scale, int64_t max_integer_digits,
+                                   DecimalSyntax syntax, std::string* out, bool* exact) {
+  out->clear();
+  *exact = true;
+  DecimalLexeme x;
+  if (!LexDecimal(text, syntax, &x)) return DecimalParseError::kSyntax;
+  const int64_t total = x.num_int + x.num_frac;
+  int64_t first = 0;
+  while (first < total && x.digit(first) == 0) ++first;
+  // The value's own scale: its fraction digits once the exponent is applied (1.50 -> 2,
+  // 1.5e-3 -> 4, 1e3 -> 0), as PostgreSQL's numeric input counts them.
+  const int64_t own_scale = std::max<int64_t>(0, x.num_frac - x.exponent);
+  if (scale < 0 && own_scale > kMaxNumericScale) return DecimalParseError::kOverflow;
+  const int64_t target_scale = scale < 0 ? own_scale : scale;
+  if (first == total) {  // zero, whatever its sign and exponent
+    out->push_back('0');
+    if (target_scale > 0) {
+      out->push_back('.');
+      out->append(static_cast<size_t>(target_scale), '0');
+    }
+    return DecimalParseError::kOk;
+  }
+  const int64_t significant = total - first;
+  // Integer digits of the value (from its first non-zero digit); <= 0 when it is below 1.
+  const int64_t point = significant + x.exponent - x.num_frac;
+  if (point > max_integer_digits) return DecimalParseError::kOverflow;  // also before rounding
+  const int64_t kept = point + target_scale;  // digits kept from the first non-zero one
+  if (x.negative) out->push_back('-');
+  const size_t digits_begin = out->size();
+  const int64_t take = std::clamp<int64_t>(kept, 0, significant);
+  for (int64_t i = 0; i < take; ++i) out->push_back(static_cast<char>('0' + x.digit(first + i)));
+  if (kept > significant) out->append(static_cast<size_t>(kept - significant), '0');
+  if (kept < significant) {
+    // Round half away from zero: the first dropped digit decides (an implicit 0 when kept < 0);
+    // any non-zero dropped digit makes the result inexact.
+    for (int64_t i = std::max<int64_t>(kept, 0); i < significant; ++i) {
+      if (x.digit(first + i) != 0) {
+        *exact = false;
+        break;
+      }
+    }
+    if (kept >= 0 && x.digit(first + kept) >= 5) {
+      size_t i = out->size();
+      while (i > digits_begin && (*out)[i - 1] == '9') (*out)[--i] = '0';
+      if (i > digits_begin) {
+        ++(*out)[i - 1];
+      } else {
+        out->insert(out->begin() + static_cast<std::ptrdiff_t>(digits_begin), '1');
+      }
+    }
+  }
+  const int64_t length = static_cast<int64_t>(out->size() - digits_begin);
+  if (length == 0) {  // everything rounded away: zero, without a sign
+    out->clear();
+    out->push_back('0');
+    if (target_scale > 0) {
+      out->push_back('.');
+      out->append(static_cast<size_t>(target_scale), '0');
+    }
+    return DecimalParseError::kOk;
+  }
+  const int64_t integer_digits = length - target_scale;
+  if (integer_digits > max_integer_digits) return DecimalParseError::kOverflow;
+  if (target_scale > 0) {
+    if (integer_digits > 0) {
+      out->insert(out->begin() + static_cast<std::ptrdiff_t>(digits_begin + integer_digits), '.');
+    } else {
+      out->insert(digits_begin, static_cast<size_t>(-integer_digits), '0');
+      out->insert(digits_begin, "0.");
+    }
+  }
   return DecimalParseError::kOk;
 }
 

@@ -12,6 +12,11 @@
 namespace ki {
 
 inline constexpr uint8_t kMaxDecimalWidth = 38;
+// Exact decimals wider than 128 bits (PostgreSQL numeric(p,s) with p > 38, and unconstrained
+// numeric) go as canonical text (ParseDecimalText): PostgreSQL's limits.
+inline constexpr int kMaxNumericPrecision = 1000;          // numeric(p,s): p <= 1000
+inline constexpr int64_t kMaxNumericIntegerDigits = 131072;  // unconstrained: before the point
+inline constexpr int64_t kMaxNumericScale = 16383;          // unconstrained: after the point
 
 // Which spellings of a number are accepted.
 enum class DecimalSyntax {
@@ -40,6 +45,17 @@ struct ScaledDecimal {
 DecimalParseError ParseScaledDecimal(std::string_view text, uint8_t scale,
                                      unsigned __int128 max_magnitude, DecimalSyntax syntax,
                                      ScaledDecimal* out);
+
+// Parses `text` as an exact decimal of any size into its canonical text, appended to `*out`
+// (cleared first): "[-]digits[.digits]", no leading zeros ("0.5"), no sign on zero. With
+// `scale` >= 0 exactly `scale` fraction digits, rounded half away from zero (*exact false when
+// non-zero digits were dropped); with `scale` < 0 the value's own scale, its fraction digits
+// once the exponent is applied, as PostgreSQL's numeric input counts them ("1.50" -> "1.50",
+// "1.5e-3" -> "0.0015", "1e3" -> "1000"), at most kMaxNumericScale. kOverflow when more than
+// `max_integer_digits` integer digits remain (checked before any digit is written, so 1e999999
+// costs nothing). No allocation once `*out` has the capacity.
+DecimalParseError ParseDecimalText(std::string_view text, int scale, int64_t max_integer_digits,
+                                   DecimalSyntax syntax, std::string* out, bool* exact);
 
 // 10^n for 0 <= n <= 38.
 unsigned __int128 PowerOfTen(int n);

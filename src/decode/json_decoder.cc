@@ -85,6 +85,11 @@ const char* JsonTypeName(od::json_type type) {
   return "an unknown value";
 }
 
+constexpr char kNulMessage[] =
+    "value contains a NUL character (U+0000), which this column cannot store";
+constexpr char kNulEscapeMessage[] =
+    "value contains the escape \\u0000 (a NUL character), which this column cannot store";
+
 std::string Shown(std::string_view text) {
   if (text.size() <= kMaxShownValue) return std::string(text);
   return std::string(text.substr(0, kMaxShownValue)) + "...";
@@ -288,7 +293,9 @@ bool ParseTimeOfDay(std::string_view s, size_t* pos, int64_t* micros) {
   return true;
 }
 
-bool ParseTimestamp(std::string_view s, int64_t* micros) {
+// `*out_of_range` (when given) is set when `s` is ISO-8601 but outside years 0000..9999 UTC (also
+// after rounding the fraction or applying the offset).
+bool ParseTimestamp(std::string_view s, int64_t* micros, bool* out_of_range = nullptr) {
   int64_t days;
   if (!ParseDatePrefix(s, &days)) return false;
   int64_t time_of_day = 0;
@@ -318,7 +325,10 @@ bool ParseTimestamp(std::string_view s, int64_t* micros) {
     if (p != s.size()) return false;
   }
   const int64_t v = days * kMicrosPerDay + time_of_day - offset_seconds * kMicrosPerSecond;
-  if (v < kMinTimestampMicros || v > kMaxTimestampMicros) return false;
+  if (v < kMinTimestampMicros || v > kMaxTimestampMicros) {
+    if (out_of_range != nullptr) *out_of_range = true;
+    return false;
+  }
   *micros = v;
   return true;
 }
@@ -683,10 +693,14 @@ struct Column {
   std::string lowered;    // STRUCT fields: for the case-insensitive field lookup
   std::string type_name;  // for messages, as the database spells it
   ColumnType type = ColumnType::kUnsupported;
-  uint8_t width = 0;
-  uint8_t scale = 0;
+  uint16_t width = 0;
+  uint16_t scale = 0;
+  bool text_decimal = false;   // IsTextDecimal: canonical text instead of a scaled integer
+  bool unconstrained = false;  // ColumnSpec::decimal_unconstrained
   int64_t max_length = -1;
   bool not_null = false;
+  bool rejects_nul = false;         // ColumnSpec::rejects_nul
+  bool rejects_nul_escape = false;  // ColumnSpec::rejects_nul_escape
   bool nested = false;  // LIST or STRUCT
   MetadataColumn metadata = MetadataColumn::kNone;
   // Integer and DECIMAL columns: the largest magnitude allowed for each sign.
@@ -707,6 +721,7 @@ std::string TypeNameOf(const ColumnSpec& spec);
 std::string DefaultTypeName(const ColumnSpec& spec) {
   switch (spec.type) {
     case ColumnType::kDecimal:
+      if (spec.decimal_unconstrained) return "DECIMAL";
       return "DECIMAL(" + std::to_string(spec.decimal_width) + "," +
              std::to_string(spec.decimal_scale) + ")";
     case ColumnType::kList:
@@ -745,6 +760,7 @@ void SetRange(Column* c) {
     case ColumnType::kUInteger: set(4294967295u, 0); break;
     case ColumnType::kUBigInt: set(std::numeric_limits<uint64_t>::max(), 0); break;
     case ColumnType::kDecimal: {
+      if (c->text_decimal) break;  // ParseDecimalText checks the digits
       const unsigned __int128 m = PowerOfTen(c->width) - 1;
       set(m, m);
       break;
@@ -784,6 +800,7 @@ struct CellTarget {
   void I128(__int128 v) { batch.Set(row, col).i128 = v; }
   void F64(double v) { batch.Set(row, col).f64 = v; }
   void Text(std::string_view s) { batch.SetString(row, col, s); }  // VARCHAR, JSON, BLOB bytes
+  void DecimalText(std::string_view s) { batch.SetString(row, col, s); }  // IsTextDecimal
 };
 
 struct CanonicalTarget {
@@ -831,6 +848,7 @@ struct CanonicalTarget {
     }
   }
   void F64(double v) { AppendCanonicalDouble(v, c.type == ColumnType::kReal, out); }
+  void DecimalText(std::string_view s) { out->append(s); }  // a JSON number as it is
   void Text(std::string_view s) {
     if (c.type == ColumnType::kBlob) {
       out->push_back('"');
@@ -896,6 +914,10 @@ class JsonRecordDecoder::Impl {
   // string or metadata field, kLenient) into an integer, HUGEINT or DECIMAL column.
   template <typename Target>
   Status StoreNumber(const Column& c, std::string_view text, DecimalSyntax syntax, Target& out);
+  // StoreNumber for an IsTextDecimal column: canonical text (ParseDecimalText).
+  template <typename Target>
+  Status StoreTextDecimal(const Column& c, std::string_view text, DecimalSyntax syntax,
+                          Target& out);
   template <typename Target>
   Status StoreFloat(const Column& c, od::value& value, od::json_type type, Target& out);
   template <typename Target>
@@ -922,6 +944,14 @@ class JsonRecordDecoder::Impl {
   Status NumberToken(od::value& value, std::string_view* token);
   int Lookup(std::string_view key) const;
   Status NotUtf8(size_t size) const;
+  // The payload (of `size` bytes in buffer_) does not start with a JSON value.
+  Status NotJson(size_t size);
+  bool StartsWithBom(size_t size) const;
+  static Status Bom();
+  // The top-level object is not closed where the payload ends: truncated, or followed by more.
+  Status Incomplete(size_t size, simdjson::error_code error);
+  // The top level is a `type` value, not an object (or not valid JSON at all).
+  Status NotAnObject(od::json_type type, size_t size);
 
   // Only called on errors. Inside a LIST/STRUCT value the message names the top-level column
   // and the element.
@@ -958,6 +988,7 @@ class JsonRecordDecoder::Impl {
   std::unique_ptr<char[]> buffer_;  // payload copy followed by SIMDJSON_PADDING zero bytes
   size_t buffer_capacity_ = 0;
   std::string scratch_;  // compact JSON text being built
+  std::string decimal_text_;  // canonical text of a decimal wider than 38 digits
   std::string blob_;     // decoded BLOB bytes
   std::string blob_translated_;
   std::string nested_text_;  // canonical text of the LIST/STRUCT column being decoded
@@ -974,13 +1005,17 @@ Status JsonRecordDecoder::Impl::BuildColumn(const ColumnSpec& spec, int depth, C
   c->type = spec.type;
   c->width = spec.decimal_width;
   c->scale = spec.decimal_scale;
+  c->text_decimal = IsTextDecimal(spec);
+  c->unconstrained = spec.type == ColumnType::kDecimal && spec.decimal_unconstrained;
   c->max_length = spec.max_length;
   c->not_null = spec.not_null;
+  c->rejects_nul = spec.rejects_nul;
+  c->rejects_nul_escape = spec.rejects_nul_escape;
   c->metadata = spec.metadata;
   c->nested = IsNestedType(spec.type);
   c->type_name = TypeNameOf(spec);
-  if (c->type == ColumnType::kDecimal &&
-      (c->width < 1 || c->width > kMaxDecimalWidth || c->scale > c->width)) {
+  if (c->type == ColumnType::kDecimal && !c->unconstrained &&
+      (c->width < 1 || c->width > kMaxNumericPrecision || c->scale > c->width)) {
     return InvalidArgument("table '" + table_ + "' column '" + c->name + "': invalid DECIMAL(" +
                            std::to_string(c->width) + "," + std::to_string(c->scale) + ")");
   }
@@ -1190,6 +1225,112 @@ Status JsonRecordDecoder::Impl::NotUtf8(size_t size) const {
   return BadRecord(std::move(message));
 }
 
+bool JsonRecordDecoder::Impl::StartsWithBom(size_t size) const {
+  return size >= 3 && std::memcmp(buffer_.get(), "\xEF\xBB\xBF", 3) == 0;
+}
+
+Status JsonRecordDecoder::Impl::Bom() {
+  return BadRecord("malformed JSON: the record starts with a UTF-8 byte order mark (EF BB BF at "
+                   "byte 0), which JSON text must not have");
+}
+
+Status JsonRecordDecoder::Impl::Incomplete(size_t size, simdjson::error_code error) {
+  // Where the top-level value ends, by a scan of brackets outside strings (cold path only).
+  const std::string_view json(buffer_.get(), size);
+  int depth = 0;
+  bool in_string = false;
+  size_t end = std::string_view::npos;
+  for (size_t i = 0; i < json.size() && end == std::string_view::npos; ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth <= 0) {
+      end = i + 1;
+    }
+  }
+  if (end == std::string_view::npos) {
+    return BadRecord("malformed JSON: truncated at byte " + std::to_string(size) +
+                     (in_string ? " (the record ends inside a string)"
+                                : " (the record ends inside an object or array)"));
+  }
+  while (end < size && (json[end] == ' ' || json[end] == '\t' || json[end] == '\n' ||
+                        json[end] == '\r')) {
+    ++end;
+  }
+  if (end < size) {
+    return BadRecord("malformed JSON: trailing data after the JSON document at byte " +
+                     std::to_string(end));
+  }
+  return BadRecord(std::string("malformed JSON: ") + simdjson::error_message(error));
+}
+
+Status JsonRecordDecoder::Impl::NotJson(size_t size) {
+  if (StartsWithBom(size)) return Bom();
+  const std::string_view payload(buffer_.get(), size);
+  size_t offset = 0;
+  while (offset < size && (payload[offset] == ' ' || payload[offset] == '\t' ||
+                           payload[offset] == '\n' || payload[offset] == '\r')) {
+    ++offset;
+  }
+  // An excerpt from there: at most 32 bytes, whole characters (stage 1 checked the UTF-8), up
+  // to the end of the line.
+  size_t end = offset;
+  while (end < size && end - offset < 32 && static_cast<unsigned char>(payload[end]) >= 0x20) {
+    ++end;
+  }
+  while (end > offset && end < size && (static_cast<unsigned char>(payload[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return BadRecord("malformed JSON: the record is not valid JSON at byte " +
+                   std::to_string(offset) + " ('" + std::string(payload.substr(offset, end - offset)) +
+                   (end < size && end - offset >= 32 ? "...')" : "')"));
+}
+
+Status JsonRecordDecoder::Impl::NotAnObject(od::json_type type, size_t size) {
+  // On-Demand types a value by its first character only (`not json` and `nan` look like null,
+  // `tru` like a boolean): only a value that parses is "not an object", anything else is not
+  // JSON at all.
+  bool valid = true;
+  switch (type) {
+    case od::json_type::null: {
+      bool is_null = false;
+      valid = doc_.is_null().get(is_null) == simdjson::SUCCESS && is_null;
+      break;
+    }
+    case od::json_type::boolean: {
+      bool b = false;
+      valid = doc_.get_bool().get(b) == simdjson::SUCCESS;
+      break;
+    }
+    case od::json_type::number: {
+      std::string_view token;
+      ScaledDecimal ignored;
+      valid = doc_.raw_json_token().get(token) == simdjson::SUCCESS &&
+              ParseScaledDecimal(TrimTrailingSpace(token), 0, kMaxU128, DecimalSyntax::kJson,
+                                 &ignored) != DecimalParseError::kSyntax;
+      break;
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      valid = doc_.get_string().get(text) == simdjson::SUCCESS;
+      break;
+    }
+    case od::json_type::array:
+    case od::json_type::object:
+      break;
+  }
+  if (!valid) return NotJson(size);
+  return BadRecord(std::string("record is not a JSON object but ") + JsonTypeName(type));
+}
+
 Status JsonRecordDecoder::Impl::ElementError(const std::string& what) const {
   std::string path;
   for (const ElementStep& step : element_path_) {
@@ -1237,16 +1378,21 @@ Status JsonRecordDecoder::Impl::DecodeRow(size_t size, const RecordMetadata& met
   if (auto error = parser_.iterate(buffer_.get(), size, buffer_capacity_).get(doc_)) {
     // Stage 1 checks the whole payload's UTF-8 before anything is converted.
     if (error == simdjson::UTF8_ERROR) return NotUtf8(size);
+    if (StartsWithBom(size)) return Bom();
+    if (error == simdjson::UNCLOSED_STRING) return Incomplete(size, error);
     return Malformed(error);
   }
   doc_valid_ = true;
   od::json_type type;
-  if (auto error = doc_.type().get(type)) return Malformed(error);
-  if (type != od::json_type::object) {
-    return BadRecord(std::string("record is not a JSON object but ") + JsonTypeName(type));
-  }
+  if (doc_.type().get(type) != simdjson::SUCCESS) return NotJson(size);
+  if (type != od::json_type::object) return NotAnObject(type, size);
   od::object object;
-  if (auto error = doc_.get_object().get(object)) return Malformed(error);
+  if (auto error = doc_.get_object().get(object)) {
+    // On-Demand checks only that the last token closes the object: trailing data and a
+    // truncated record both end up here.
+    if (error == simdjson::INCOMPLETE_ARRAY_OR_OBJECT) return Incomplete(size, error);
+    return Malformed(error);
+  }
   KI_RETURN_IF_ERROR(mapping_ == ColumnMapping::kByPosition ? DecodeByPosition(object, row, batch)
                      : paths_.empty() ? DecodeByName(object, row, batch)
                                       : DecodeByNameWithPaths(object, row, batch));
@@ -1254,7 +1400,7 @@ Status JsonRecordDecoder::Impl::DecodeRow(size_t size, const RecordMetadata& met
   // every token has been consumed.
   const char* trailing = nullptr;
   if (doc_.current_location().get(trailing) == simdjson::SUCCESS) {
-    return MalformedAt("content after the top-level object", trailing);
+    return MalformedAt("trailing data after the JSON document", trailing);
   }
   KI_RETURN_IF_ERROR(FillMetadata(meta, row, batch));
   for (uint32_t col : not_null_columns_) {
@@ -1482,6 +1628,9 @@ template <typename Target>
 Status JsonRecordDecoder::Impl::StoreNumber(const Column& c, std::string_view text,
                                             DecimalSyntax syntax, Target& out) {
   const bool decimal = c.type == ColumnType::kDecimal;
+  if (decimal && c.text_decimal) [[unlikely]] {
+    return StoreTextDecimal(c, text, syntax, out);
+  }
   ScaledDecimal d;
   const DecimalParseError error = ParseScaledDecimal(
       text, decimal ? c.scale : 0, std::max(c.max_positive, c.max_negative), syntax, &d);
@@ -1509,6 +1658,33 @@ Status JsonRecordDecoder::Impl::StoreNumber(const Column& c, std::string_view te
   } else {
     out.I64(static_cast<int64_t>(static_cast<uint64_t>(bits)));
   }
+  return Status::Ok();
+}
+
+template <typename Target>
+Status JsonRecordDecoder::Impl::StoreTextDecimal(const Column& c, std::string_view text,
+                                                 DecimalSyntax syntax, Target& out) {
+  bool exact = true;
+  const DecimalParseError error = ParseDecimalText(
+      text, c.unconstrained ? -1 : c.scale,
+      c.unconstrained ? kMaxNumericIntegerDigits : int64_t{c.width} - c.scale, syntax,
+      &decimal_text_, &exact);
+  if (error == DecimalParseError::kSyntax) {
+    if (syntax == DecimalSyntax::kJson && text.data() >= buffer_.get() &&
+        text.data() < buffer_.get() + buffer_capacity_) {
+      return MalformedAt(("invalid number '" + Shown(text) + "'").c_str(), text.data());
+    }
+    return ColumnError(c, "'" + Shown(text) + "' is not a number");
+  }
+  if (error == DecimalParseError::kOverflow) {
+    return ColumnError(c, "value " + Shown(text) + " does not fit " + c.type_name +
+                              (c.unconstrained ? " (at most " +
+                                                     std::to_string(kMaxNumericIntegerDigits) +
+                                                     " digits before the point and " +
+                                                     std::to_string(kMaxNumericScale) + " after it)"
+                                               : std::string()));
+  }
+  out.DecimalText(decimal_text_);
   return Status::Ok();
 }
 
@@ -1542,15 +1718,14 @@ template <typename Target>
 Status JsonRecordDecoder::Impl::StoreFloat(const Column& c, od::value& value, od::json_type type,
                                            Target& out) {
   double d;
+  std::string_view text;  // the number's source text, for messages
   if (type == od::json_type::number) {
-    std::string_view token;
-    KI_RETURN_IF_ERROR(NumberToken(value, &token));
+    KI_RETURN_IF_ERROR(NumberToken(value, &text));
     // The token is valid JSON, so simdjson fails only when the value is beyond double's range.
     if (value.get_double().get(d) != simdjson::SUCCESS) {
-      return ColumnError(c, "value " + Shown(token) + " is out of range");
+      return ColumnError(c, "value " + Shown(text) + " is out of range");
     }
   } else {
-    std::string_view text;
     if (auto error = value.get_string().get(text)) return Malformed(error);
     std::string_view digits = text;
     if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
@@ -1565,7 +1740,7 @@ Status JsonRecordDecoder::Impl::StoreFloat(const Column& c, od::value& value, od
   if (c.type == ColumnType::kReal) {
     const auto f = static_cast<float>(d);
     if (std::isinf(f) && !std::isinf(d)) {
-      return ColumnError(c, "value " + std::to_string(d) + " is out of range");
+      return ColumnError(c, "value " + Shown(text) + " is out of range");
     }
     d = f;
   }
@@ -1575,6 +1750,9 @@ Status JsonRecordDecoder::Impl::StoreFloat(const Column& c, od::value& value, od
 
 template <typename Target>
 Status JsonRecordDecoder::Impl::StoreString(const Column& c, std::string_view text, Target& out) {
+  if (c.rejects_nul && std::memchr(text.data(), '\0', text.size()) != nullptr) {
+    return ColumnError(c, kNulMessage);
+  }
   if (c.max_length >= 0 && text.size() > static_cast<uint64_t>(c.max_length)) {
     const size_t length = CountCodePoints(text);
     if (length > static_cast<uint64_t>(c.max_length)) {
@@ -1673,6 +1851,9 @@ Status JsonRecordDecoder::Impl::ConvertValue(od::value& value, od::json_type typ
     case ColumnType::kJson:
       scratch_.clear();
       KI_RETURN_IF_ERROR(WalkJson(value, depth, &scratch_));
+      if (c.rejects_nul_escape && JsonTextHasNulEscape(scratch_)) {
+        return ColumnError(c, kNulEscapeMessage);
+      }
       out.Text(scratch_);
       return Status::Ok();
 
@@ -1687,9 +1868,14 @@ Status JsonRecordDecoder::Impl::ConvertValue(od::value& value, od::json_type typ
       std::string_view text;
       if (auto error = value.get_string().get(text)) return Malformed(error);
       int64_t micros;
-      if (ParseTimestamp(text, &micros)) {
+      bool out_of_range = false;
+      if (ParseTimestamp(text, &micros, &out_of_range)) {
         out.I64(micros);
         return Status::Ok();
+      }
+      if (out_of_range) {
+        return ColumnError(c, "timestamp '" + Shown(text) +
+                                  "' is out of range (years 0000..9999 UTC)");
       }
       KI_RETURN_IF_ERROR(StoreEpoch(c, text, DecimalSyntax::kLenient, out, &is_number));
       if (is_number) return Status::Ok();
@@ -2041,6 +2227,18 @@ bool ParseTimeText(std::string_view text, int64_t* micros_since_midnight) {
 }
 bool ParseUuidText(std::string_view text, unsigned __int128* big_endian_value) {
   return ParseUuid(text, big_endian_value);
+}
+
+bool JsonTextHasNulEscape(std::string_view json_text) {
+  constexpr std::string_view kEscape = "\\u0000";
+  for (size_t i = json_text.find(kEscape); i != std::string_view::npos;
+       i = json_text.find(kEscape, i + 1)) {
+    // The backslash at i starts an escape unless an odd number of backslashes precede it.
+    size_t before = 0;
+    while (before < i && json_text[i - before - 1] == '\\') ++before;
+    if (before % 2 == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace ki

@@ -23,7 +23,10 @@
 //   TINYINT..UBIGINT, HUGEINT  numbers or numeric strings that are integral exactly (1.0, 1e2
 //                          yes; 1.5 no), range-checked
 //   DECIMAL(p,s)           numbers or numeric strings, exactly from the source text, rounded
-//                          half away from zero to s digits; more than p-s integer digits -> bad
+//                          half away from zero to s digits; more than p-s integer digits -> bad;
+//                          p > 38 (PostgreSQL numeric, up to 1000) and unconstrained (the
+//                          value's own scale) go into the cell as canonical text
+//                          (IsTextDecimal, decimal.h ParseDecimalText)
 //   REAL, DOUBLE           numbers or numeric strings (also "NaN", "Infinity"); beyond the
 //                          type's range -> bad
 //   VARCHAR                strings (unescaped UTF-8); numbers/booleans as their source text;
@@ -52,8 +55,13 @@
 // ignored values (bad escapes, unpaired surrogates such as "\ud83d" alone, raw control
 // characters, numbers like 01 or 1.), bytes that are not UTF-8 ("malformed JSON: record is not
 // valid UTF-8 at byte N (0xC3), in the value of column 's' (VARCHAR)"), a top level that is not
-// an object, content after it, nesting deeper than 256 levels inside a value, an unknown
-// top-level key with strict_keys, and every conversion failure above. Inside a LIST/STRUCT the
+// an object ("record is not a JSON object but an array"; text that is no JSON value at all:
+// "the record is not valid JSON at byte N ('not json')"; a UTF-8 byte order mark is named as
+// such), data after it ("trailing data after the JSON document at byte N"), a truncated record
+// ("truncated at byte N (the record ends inside a string)"), nesting deeper than 256 levels
+// inside a value, an unknown top-level key with strict_keys, and every conversion failure above
+// (numbers are shown as their source text; an ISO-8601 timestamp outside years 0000..9999 is
+// "out of range", also when only rounding or the offset takes it there). Inside a LIST/STRUCT the
 // message names the element: "column 'tags' (INTEGER[]) element [2]: value 1.5 is not an
 // integer".
 //
@@ -151,7 +159,8 @@ class JsonRecordDecoder {
 //                                     when missing or NULL
 //   BOOLEAN    true / false
 //   TINYINT..UBIGINT, HUGEINT  the integer: -12
-//   DECIMAL(p,s)  FormatDecimal's text, exactly s fraction digits: 1.50, -0.05, 7
+//   DECIMAL(p,s)  FormatDecimal's text, exactly s fraction digits: 1.50, -0.05, 7 (IsTextDecimal:
+//                 ParseDecimalText's, the same form; unconstrained with the value's own scale)
 //   REAL, DOUBLE  the shortest text that reads back to the same float/double: 0.1, 1e+300, -0;
 //                 the strings "NaN", "Infinity", "-Infinity" for those values
 //   VARCHAR    the string
@@ -167,5 +176,9 @@ bool ParseDateText(std::string_view text, int64_t* days_since_epoch);
 bool ParseTimestampText(std::string_view text, int64_t* micros_since_epoch);
 bool ParseTimeText(std::string_view text, int64_t* micros_since_midnight);
 bool ParseUuidText(std::string_view text, unsigned __int128* big_endian_value);
+
+// True when JSON text holds the escape \u0000 (a NUL character in a string or key), which
+// PostgreSQL's jsonb refuses (ColumnSpec::rejects_nul_escape).
+bool JsonTextHasNulEscape(std::string_view json_text);
 
 }  // namespace ki

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -91,22 +92,26 @@ class PayloadDecoder::Impl {
     ColumnType type;
     int64_t max_length;
     bool not_null;
+    bool rejects_nul;
     std::string label;  // for messages
   };
 
   Status InitRaw(const TableSchema& schema);
-  // One user record of kJson/kRaw, or one aggregate entry of kNdjson.
+  // One user record of kJson/kRaw, or one aggregate entry of kNdjson. `inflated`: the payload
+  // when `data` (a plain record) was inflated already.
   Status DecodeUserRecord(Call& call, int64_t subsequence, std::string_view partition_key,
-                          std::string_view data, std::string_view explicit_hash_key = {});
+                          std::string_view data, std::string_view explicit_hash_key = {},
+                          const std::string_view* inflated = nullptr);
   // A plain (not aggregated) record in kNdjson: one user record per line.
-  Status DecodeNdjsonRecord(Call& call);
+  Status DecodeNdjsonRecord(Call& call, const std::string_view* inflated);
   Status DecodeNdjsonEntry(std::string_view payload, const RecordMetadata& meta, RowBatch& batch,
                            int64_t* rows);
   Status DecodeRaw(std::string_view payload, const RecordMetadata& meta, RowBatch& batch);
   Status FillRawMetadata(const RecordMetadata& meta, size_t row, RowBatch& batch);
   // Inflates `data` into inflated_ when it is gzip (and that is enabled); `*payload` is the
-  // result either way.
-  Status MaybeInflate(std::string_view data, std::string_view* payload);
+  // result either way. `inflated` non-null: `data` was inflated already, that is the payload.
+  Status MaybeInflate(std::string_view data, const std::string_view* inflated,
+                      std::string_view* payload);
   // Counts a consumed user record that could not be converted and tells on_bad. Passes on an
   // `error` that is not kBadRecord (an internal error) instead.
   Status Bad(Call& call, int64_t subsequence, std::string_view partition_key,
@@ -133,6 +138,8 @@ class PayloadDecoder::Impl {
   uint32_t raw_column_ = 0;
   ColumnType raw_type_ = ColumnType::kBlob;
   int64_t raw_max_length_ = -1;
+  bool raw_rejects_nul_ = false;         // ColumnSpec::rejects_nul of the data column
+  bool raw_rejects_nul_escape_ = false;  // ColumnSpec::rejects_nul_escape of the data column
   std::string raw_label_;
   std::vector<RawMetadataColumn> raw_metadata_;
   simdjson::dom::parser json_validator_;  // JSON data column
@@ -143,6 +150,7 @@ class PayloadDecoder::Impl {
   std::string kpl_why_;
   GzipInflater inflater_;
   std::string inflated_;
+  std::string outer_inflated_;  // a gzip-compressed record (which may hold a KPL aggregate)
 };
 
 Status PayloadDecoder::Impl::Init(const TableSchema& schema, const DecoderOptions& decoder,
@@ -190,7 +198,8 @@ Status PayloadDecoder::Impl::InitRaw(const TableSchema& schema) {
       return InvalidArgument("table '" + table_ + "' metadata column " + ColumnLabel(c) +
                              ": the raw payload format needs " + expected);
     }
-    raw_metadata_.push_back({index, c.metadata, c.type, c.max_length, c.not_null, ColumnLabel(c)});
+    raw_metadata_.push_back(
+        {index, c.metadata, c.type, c.max_length, c.not_null, c.rejects_nul, ColumnLabel(c)});
   }
   if (data_columns.size() != 1) {
     std::string names;
@@ -212,6 +221,8 @@ Status PayloadDecoder::Impl::InitRaw(const TableSchema& schema) {
   raw_column_ = data_columns[0];
   raw_type_ = data.type;
   raw_max_length_ = data.max_length;
+  raw_rejects_nul_ = data.rejects_nul;
+  raw_rejects_nul_escape_ = data.rejects_nul_escape;
   raw_label_ = ColumnLabel(data);
   return Status::Ok();
 }
@@ -232,6 +243,23 @@ Result<DecodeOutcome> PayloadDecoder::Impl::Decode(
 
   KplResult kpl = KplResult::kNotAggregated;
   if (options_.deaggregate_kpl) kpl = Deaggregate(record.data, user_records_, &kpl_why_);
+  // A gzip-compressed record may hold a KPL aggregate: inflated once here (into its own buffer,
+  // as the user records point into it and may be gzip themselves), then de-aggregated; if it is
+  // no aggregate, the inflated bytes are the payload (not inflated again).
+  const std::string_view* inflated = nullptr;
+  std::string_view outer;
+  if (kpl == KplResult::kNotAggregated && options_.deaggregate_kpl && options_.inflate_gzip &&
+      LooksGzipped(record.data)) {
+    if (Status s = inflater_.Inflate(record.data, outer_inflated_, options_.max_inflated_bytes);
+        !s.ok()) {
+      KI_RETURN_IF_ERROR(Bad(call, -1, record.partition_key, record.data, s));
+      return call.outcome;
+    }
+    outer = outer_inflated_;
+    inflated = &outer;
+    kpl = Deaggregate(outer, user_records_, &kpl_why_);
+    if (kpl == KplResult::kMalformed) kpl_why_ = "gzip-compressed record: " + kpl_why_;
+  }
   switch (kpl) {
     case KplResult::kMalformed:
       if (call.Skipped(-1)) return call.outcome;
@@ -239,9 +267,10 @@ Result<DecodeOutcome> PayloadDecoder::Impl::Decode(
       return call.outcome;
     case KplResult::kNotAggregated:
       if (options_.format == PayloadFormat::kNdjson) {
-        KI_RETURN_IF_ERROR(DecodeNdjsonRecord(call));
+        KI_RETURN_IF_ERROR(DecodeNdjsonRecord(call, inflated));
       } else if (!call.Skipped(-1)) {
-        KI_RETURN_IF_ERROR(DecodeUserRecord(call, -1, record.partition_key, record.data));
+        KI_RETURN_IF_ERROR(
+            DecodeUserRecord(call, -1, record.partition_key, record.data, {}, inflated));
       }
       return call.outcome;
     case KplResult::kAggregated: {
@@ -264,7 +293,12 @@ Result<DecodeOutcome> PayloadDecoder::Impl::Decode(
   return InternalError("unknown KPL de-aggregation result");
 }
 
-Status PayloadDecoder::Impl::MaybeInflate(std::string_view data, std::string_view* payload) {
+Status PayloadDecoder::Impl::MaybeInflate(std::string_view data, const std::string_view* inflated,
+                                          std::string_view* payload) {
+  if (inflated != nullptr) {
+    *payload = *inflated;
+    return Status::Ok();
+  }
   *payload = data;
   if (!options_.inflate_gzip || !LooksGzipped(data)) return Status::Ok();
   KI_RETURN_IF_ERROR(inflater_.Inflate(data, inflated_, options_.max_inflated_bytes));
@@ -275,9 +309,10 @@ Status PayloadDecoder::Impl::MaybeInflate(std::string_view data, std::string_vie
 Status PayloadDecoder::Impl::DecodeUserRecord(Call& call, int64_t subsequence,
                                               std::string_view partition_key,
                                               std::string_view data,
-                                              std::string_view explicit_hash_key) {
+                                              std::string_view explicit_hash_key,
+                                              const std::string_view* inflated) {
   std::string_view payload;
-  if (Status s = MaybeInflate(data, &payload); !s.ok()) {
+  if (Status s = MaybeInflate(data, inflated, &payload); !s.ok()) {
     return Bad(call, subsequence, partition_key, data, s);
   }
   const RecordMetadata meta = Metadata(call, subsequence, partition_key, explicit_hash_key);
@@ -300,10 +335,10 @@ Status PayloadDecoder::Impl::DecodeUserRecord(Call& call, int64_t subsequence,
   return Status::Ok();
 }
 
-Status PayloadDecoder::Impl::DecodeNdjsonRecord(Call& call) {
+Status PayloadDecoder::Impl::DecodeNdjsonRecord(Call& call, const std::string_view* inflated) {
   const PayloadRecord& record = call.record;
   std::string_view payload;
-  if (Status s = MaybeInflate(record.data, &payload); !s.ok()) {
+  if (Status s = MaybeInflate(record.data, inflated, &payload); !s.ok()) {
     return Bad(call, -1, record.partition_key, record.data, s);
   }
   LineReader lines(payload);
@@ -366,6 +401,15 @@ Status PayloadDecoder::Impl::DecodeRaw(std::string_view payload, const RecordMet
         return BadRecord("column " + raw_label_ + ": payload is not valid JSON: " +
                          simdjson::error_message(error));
       }
+      if (raw_rejects_nul_escape_ && JsonTextHasNulEscape(payload)) {
+        return BadRecord("column " + raw_label_ +
+                         ": payload contains the escape \\u0000 (a NUL character), which this "
+                         "column cannot store");
+      }
+    } else if (raw_rejects_nul_ && std::memchr(payload.data(), '\0', payload.size()) != nullptr) {
+      return BadRecord("column " + raw_label_ +
+                       ": payload contains a NUL character (U+0000), which this column cannot "
+                       "store");
     } else if (raw_max_length_ >= 0 && payload.size() > static_cast<uint64_t>(raw_max_length_)) {
       const size_t length = CountCodePoints(payload);
       if (length > static_cast<uint64_t>(raw_max_length_)) {
@@ -412,6 +456,11 @@ Status PayloadDecoder::Impl::FillRawMetadata(const RecordMetadata& meta, size_t 
         continue;
       case MetadataColumn::kNone:
         continue;
+    }
+    if (c.rejects_nul && std::memchr(text.data(), '\0', text.size()) != nullptr) {
+      return BadRecord("column " + c.label +
+                       ": value contains a NUL character (U+0000), which this column cannot "
+                       "store");
     }
     if (c.max_length >= 0 && text.size() > static_cast<uint64_t>(c.max_length) &&
         CountCodePoints(text) > static_cast<uint64_t>(c.max_length)) {

@@ -4,8 +4,13 @@
 //
 // Pipeline per Kinesis record: KPL de-aggregation (kpl_aggregation.h; an aggregate with a bad MD5
 // is a plain record, as in the KCL; a malformed one is one bad user record with subsequence
-// number -1 and the whole record as payload), then per user record gzip (gzip.h; detected by its
-// magic, so compressed and plain payloads may be mixed), then the payload format.
+// number -1 and the whole record as payload; an empty one, with a valid MD5 but no user records,
+// yields zero user records: the record is consumed and its position advances), then per user
+// record gzip (gzip.h; detected by its magic, so compressed and plain payloads may be mixed),
+// then the payload format. A record that is not an aggregate but gzip is inflated first and, if
+// the inflated bytes are a KPL aggregate, de-aggregated as above (a gzip-wrapped aggregate; its
+// entries may be gzip again); if they are not, they are the payload (inflated once, not again).
+// A gzip record that does not inflate is one bad user record with subsequence number -1.
 //
 // User records and subsequence numbers (what resume_after_subsequence, max_user_records and
 // DecodeOutcome count, and what the kinesis_subsequence_number column receives):
@@ -67,7 +72,8 @@ struct BadUserRecord {
   int64_t subsequence_number = -1;
   std::string_view partition_key;
   // The user record's bytes as received (before decompression); for a line of a plain NDJSON
-  // record, that line (after decompression).
+  // record, that line (after decompression); for an entry of a gzip-wrapped aggregate, the
+  // entry's bytes in the inflated aggregate.
   std::string_view payload;
   Status error;  // kBadRecord; message names the column / reason, not the position
 };

@@ -17,7 +17,8 @@ namespace ki {
 //         (microseconds since the epoch, UTC), TIME (microseconds since midnight)
 //   i128: HUGEINT, DECIMAL with width 19..38 (scaled), UUID (as 128-bit big-endian value)
 //   f64:  REAL, DOUBLE
-//   str:  VARCHAR, JSON, BLOB (offset and length into the batch's arena)
+//   str:  VARCHAR, JSON, BLOB (offset and length into the batch's arena), and DECIMAL wider
+//         than 38 digits or unconstrained (IsTextDecimal: canonical text "[-]digits[.digits]")
 union Cell {
   int64_t i64;
   __int128 i128;

@@ -20,7 +20,8 @@ enum class ColumnType {
   kUSmallInt,
   kUInteger,
   kUBigInt,
-  kDecimal,  // decimal_width/decimal_scale set; value is the scaled integer
+  kDecimal,  // decimal_width/decimal_scale set; value is the scaled integer, or canonical text
+             // when IsTextDecimal (wider than 38 digits, or unconstrained)
   kReal,
   kDouble,
   kVarchar,
@@ -54,15 +55,33 @@ struct ColumnSpec {
   std::string name;       // as stored in the catalog
   std::string type_name;  // as the database spells it, for messages (e.g. "DECIMAL(18,0)")
   ColumnType type = ColumnType::kUnsupported;
-  uint8_t decimal_width = 0;  // kDecimal only: total digits (1..38)
-  uint8_t decimal_scale = 0;  // kDecimal only: digits after the point
+  // kDecimal only: total digits (1..38; up to kMaxNumericPrecision = 1000 for PostgreSQL
+  // numeric(p,s), whose values are then canonical text) and digits after the point.
+  uint16_t decimal_width = 0;
+  uint16_t decimal_scale = 0;
+  // kDecimal only: PostgreSQL's unconstrained numeric: any number of digits (up to
+  // PostgreSQL's limits) with each value's own scale; decimal_width/decimal_scale are 0.
+  bool decimal_unconstrained = false;
   int64_t max_length = -1;    // VARCHAR(n): n; -1 when unbounded or not enforced
   bool not_null = false;
+  // What the sink cannot store in this column although its type allows it (set by the sink's
+  // DescribeTable). The decoder makes such a value a bad record naming the column, so that it
+  // follows --on-error like any other, instead of a database error that fails the whole run.
+  bool rejects_nul = false;         // text: a NUL character, U+0000 (PostgreSQL text/varchar/char)
+  bool rejects_nul_escape = false;  // JSON: the escape \u0000 (PostgreSQL jsonb)
   MetadataColumn metadata = MetadataColumn::kNone;
   // kList: exactly one child (name "element"); kStruct: one child per field, in order. Children
-  // never have metadata, NOT NULL or a max_length. Empty for every other type.
+  // never have metadata, NOT NULL or a max_length (but may have the rejects_* flags). Empty for
+  // every other type.
   std::vector<ColumnSpec> children;
 };
+
+// A DECIMAL whose cells hold canonical text (decimal.h ParseDecimalText: "[-]digits[.digits]",
+// exactly decimal_scale fraction digits, or the value's own scale when unconstrained) instead of
+// a scaled integer: more than 38 digits do not fit 128 bits.
+inline bool IsTextDecimal(const ColumnSpec& c) {
+  return c.type == ColumnType::kDecimal && (c.decimal_unconstrained || c.decimal_width > 38);
+}
 
 inline bool IsNestedType(ColumnType type) {
   return type == ColumnType::kList || type == ColumnType::kStruct;

@@ -247,7 +247,7 @@ bool Md5Matches(std::string_view message, std::string_view digest) {
 KplResult Deaggregate(std::string_view record_data, std::vector<KplUserRecord>& out,
                       std::string* why) {
   out.clear();
-  if (record_data.size() <= kKplMagic.size() + kKplDigestSize ||
+  if (record_data.size() < kKplMagic.size() + kKplDigestSize ||
       record_data.substr(0, kKplMagic.size()) != kKplMagic) {
     return KplResult::kNotAggregated;
   }
@@ -297,7 +297,8 @@ KplResult Deaggregate(std::string_view record_data, std::vector<KplUserRecord>& 
     }
   }
   if (!r.error().empty()) return malformed(r.error());
-  if (out.empty()) return malformed("no user records");
+  // No user records (also an empty protobuf: magic + MD5 only): zero user records, as the KCL
+  // yields; the record is consumed.
 
   std::string record_why;
   for (KplUserRecord& record : out) {

@@ -38,20 +38,21 @@ enum class KplResult {
 };
 
 // Splits one Kinesis record's data into its user records. `out` is cleared first (and stays empty
-// unless kAggregated); its capacity is reused.
+// unless kAggregated, and then too for an empty aggregate); its capacity is reused.
 //
-// Like the KCL: no magic, fewer than 4 + 16 + 1 bytes, or an MD5 that does not match ->
+// Like the KCL: no magic, fewer than 4 + 16 bytes, or an MD5 that does not match ->
 // kNotAggregated (the record is passed through as a plain record; with a bad MD5 `why` says so,
-// for a debug log). Unlike the KCL, which passes a record through when the protobuf does not
-// parse and silently drops the rest of an aggregate whose key index is out of range, every
-// content error after a matching MD5 is kMalformed: the producer wrote a broken aggregate, and a
-// bad record with the reason is more useful than a confusing JSON error or lost user records.
-// kMalformed cases: wire-format errors (truncated varint or field, a length beyond the end,
-// groups, wire types 6/7, field number 0, a known field with the wrong wire type), a missing
-// required field, a key index outside its table, a key that is not valid UTF-8 (keys become
-// VARCHAR values), and an aggregate without user records (the KPL never writes one; the KCL
-// would yield nothing, which would hide the record). Unknown fields of wire types 0, 1, 2 and 5
-// are skipped. A repeated non-repeated field keeps its last value, as protobuf does.
+// for a debug log). An aggregate without user records (also magic + the MD5 of an empty
+// protobuf, 20 bytes) is kAggregated with `out` empty: zero user records, as the KCL yields, so
+// the record is consumed and its position advances. Unlike the KCL, which passes a record through
+// when the protobuf does not parse and silently drops the rest of an aggregate whose key index is
+// out of range, every content error after a matching MD5 is kMalformed: the producer wrote a
+// broken aggregate, and a bad record with the reason is more useful than a confusing JSON error
+// or lost user records. kMalformed cases: wire-format errors (truncated varint or field, a length
+// beyond the end, groups, wire types 6/7, field number 0, a known field with the wrong wire
+// type), a missing required field, a key index outside its table, and a key that is not valid
+// UTF-8 (keys become VARCHAR values). Unknown fields of wire types 0, 1, 2 and 5 are skipped. A
+// repeated non-repeated field keeps its last value, as protobuf does.
 KplResult Deaggregate(std::string_view record_data, std::vector<KplUserRecord>& out,
                       std::string* why);
 

@@ -367,11 +367,16 @@ Status CheckSequenceNumberColumn(const TableSchema& schema) {
   if (c == nullptr) return Status::Ok();
   const bool text = c->type == ColumnType::kVarchar &&
                     (c->max_length < 0 || c->max_length >= kMaxSequenceNumberDigits);
-  if (text) return Status::Ok();
+  // PostgreSQL numeric wide enough (or unconstrained) takes the exact value as text.
+  const bool numeric = c->type == ColumnType::kDecimal &&
+                       (c->decimal_unconstrained ||
+                        c->decimal_width - c->decimal_scale >= kMaxSequenceNumberDigits);
+  if (text || numeric) return Status::Ok();
   return InvalidArgument("table '" + schema.QualifiedName() + "' column '" + c->name + "' is " +
                          c->type_name + ", which cannot hold every Kinesis sequence number "
                          "(decimal strings of up to 129 digits; today's have 56): make it "
-                         "VARCHAR (or varchar(n) with n >= 129, or text)");
+                         "VARCHAR (PostgreSQL: text, varchar(n) with n >= 129, numeric or "
+                         "numeric(p) with p >= 129)");
 }
 
 Result<ImportReport> RunImportOnce(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,

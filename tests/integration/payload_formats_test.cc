@@ -116,6 +116,33 @@ TEST_F(PayloadFormatsTest, GzipRecords) {
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), sum(a), min(name), sum(amount) FROM events"), "20,210,n1,215.00\n");
 }
 
+// Issue 8 case 8: whole aggregates gzip-compressed (aws-kinesis-agg, then Node's zlib) are
+// de-aggregated into their user records, and an empty aggregate (magic + MD5 of an empty
+// protobuf) is consumed as zero user records; with --on-error fail, both used to fail the run.
+TEST_F(PayloadFormatsTest, GzipWrappedAggregatesAndEmptyAggregates) {
+  NodePut("put-kpl", Events(1, 10), {"--per", "4", "--gzip", "1"});  // 4 + 4 + 2 user records
+  const std::string md5_of_nothing("\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04\xe9\x80\x09\x98\xec\xf8\x42\x7e", 16);
+  const std::string empty_aggregate = std::string("\xf3\x89\x9a\xc2", 4) + md5_of_nothing;
+  NodePut("put-raw-b64", Base64Encode(Events(11, 11)) + "\n" + Base64Encode(empty_aggregate) + "\n");
+  auto r = Run({"--on-error", "fail"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Field(r, "total_records"), 11);
+  EXPECT_EQ(Field(r, "total_bad_records"), 0);
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT a), sum(a), sum(amount) FROM events"),
+            "11,11,66,68.75\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events WHERE a <= 10 AND kinesis_subsequence_number <> (a - 1) % 4"),
+            "0\n");
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(DISTINCT shard_sequence_number) FROM events"), "4\n");
+  // The empty aggregate (the last record) was consumed: the stored position is past every row.
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT (SELECT max(sequence_number) FROM kinesis_import_positions) > "
+                     "(SELECT max(shard_sequence_number) FROM events)"),
+            "true\n");
+  auto again = Run({"--on-error", "fail"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Field(again, "total_records"), 0);
+  EXPECT_EQ(Field(again, "total_bad_records"), 0);
+}
+
 TEST_F(PayloadFormatsTest, NdjsonRecordsBecomeSeveralRows) {
   std::string b64;
   for (int rec = 0; rec < 4; ++rec) {

@@ -12,7 +12,8 @@
 //   put-kpl --file F --per N [--bad-md5 1]
 //                                 put the NDJSON lines as KPL aggregates of N user records each
 //                                 (aws-kinesis-agg); user record i gets partition key "pk<i%3>",
-//                                 every 4th an explicit hash key; --bad-md5 corrupts the checksum
+//                                 every 4th an explicit hash key; --bad-md5 corrupts the checksum;
+//                                 --gzip 1 gzip-compresses each whole aggregate
 // Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the emulators do not check them.
 'use strict';
 // The SDK warns about Node 20 on every start; it is noise in test output.
@@ -145,7 +146,8 @@ async function putKpl() {
     const enc = agg.build();
     const data = Buffer.from(enc.data);
     if (opt['bad-md5']) data[data.length - 1] ^= 0xff;
-    payloads.push({ Data: data, PartitionKey: enc.partitionKey });
+    const zipped = opt.gzip ? require('zlib').gzipSync(data) : data;
+    payloads.push({ Data: zipped, PartitionKey: enc.partitionKey });
   }
   await putPayloads(payloads);
 }

@@ -181,6 +181,105 @@ TEST(DecimalTest, FullUnsigned128BitRange) {
             DecimalParseError::kOverflow);
 }
 
+// Issue 8 case 4: decimals wider than 128 bits (PostgreSQL numeric(p > 38), unconstrained
+// numeric) as exact canonical text.
+TEST(DecimalTextTest, FixedScaleRoundsHalfAwayFromZeroAndChecksTheIntegerDigits) {
+  struct Case {
+    std::string text;
+    int scale;
+    int64_t max_integer_digits;
+    std::string expected;  // "" for kOverflow
+    bool exact = true;
+  };
+  const std::string digits56 = "49590338271490256608559692538361571095921575989136588898";
+  for (const Case& c : std::vector<Case>{
+           {digits56, 0, 60, digits56},
+           {"-" + digits56, 0, 60, "-" + digits56},
+           {digits56, 0, 55, ""},
+           {"1.5", 10, 40, "1.5000000000"},
+           {"0.12345678901234567890123456789012345678901234567", 40, 10,
+            "0.1234567890123456789012345678901234567890", false},
+           {"0.12345678901234567890123456789012345678951", 40, 10,
+            "0.1234567890123456789012345678901234567895", false},
+           {"1.005", 2, 3, "1.01", false},
+           {"-1.005", 2, 3, "-1.01", false},
+           {"999.995", 2, 3, ""},
+           {"999.994", 2, 3, "999.99", false},
+           {"9.995", 2, 2, "10.00", false},
+           {"0.005", 2, 1, "0.01", false},
+           {"-0.001", 2, 1, "0.00", false},
+           {"-0", 0, 1, "0"},
+           {"0e5", 3, 1, "0.000"},
+           {"1e2", 0, 3, "100"},
+           {"1e3", 0, 3, ""},
+           {"12e-1", 1, 1, "1.2"},
+           {"1e-400", 5, 1, "0.00000", false},
+           {"1e999999999999999999999", 0, 1000, ""},
+       }) {
+    std::string out = "junk";
+    bool exact = false;
+    const DecimalParseError error =
+        ParseDecimalText(c.text, c.scale, c.max_integer_digits, DecimalSyntax::kJson, &out, &exact);
+    if (c.expected.empty()) {
+      EXPECT_EQ(error, DecimalParseError::kOverflow) << c.text << " -> " << out;
+      continue;
+    }
+    ASSERT_EQ(error, DecimalParseError::kOk) << c.text;
+    EXPECT_EQ(out, c.expected) << c.text;
+    EXPECT_EQ(exact, c.exact) << c.text;
+  }
+}
+
+TEST(DecimalTextTest, OwnScaleKeepsTheDigitsAsWritten) {
+  struct Case {
+    std::string text;
+    std::string expected;
+  };
+  for (const Case& c : std::vector<Case>{{"1.5", "1.5"},
+                                         {"123.4560", "123.4560"},
+                                         {"-0.0", "0.0"},
+                                         {"0.0015", "0.0015"},
+                                         {"1.5e-3", "0.0015"},
+                                         {"1.50e1", "15.0"},
+                                         {"1e3", "1000"},
+                                         {"7", "7"},
+                                         {"-12.000", "-12.000"},
+                                         {"00012.5", "12.5"}}) {
+    std::string out;
+    bool exact = false;
+    ASSERT_EQ(ParseDecimalText(c.text, -1, kMaxNumericIntegerDigits, DecimalSyntax::kLenient, &out,
+                               &exact),
+              DecimalParseError::kOk)
+        << c.text;
+    EXPECT_EQ(out, c.expected) << c.text;
+    EXPECT_TRUE(exact);
+  }
+  std::string out;
+  bool exact = true;
+  // PostgreSQL's limits: 131072 digits before the point, 16383 after.
+  EXPECT_EQ(ParseDecimalText("1e131071", -1, kMaxNumericIntegerDigits, DecimalSyntax::kJson, &out,
+                             &exact),
+            DecimalParseError::kOk);
+  EXPECT_EQ(out.size(), 131072u);
+  EXPECT_EQ(ParseDecimalText("1e131072", -1, kMaxNumericIntegerDigits, DecimalSyntax::kJson, &out,
+                             &exact),
+            DecimalParseError::kOverflow);
+  EXPECT_EQ(ParseDecimalText("1e-16383", -1, kMaxNumericIntegerDigits, DecimalSyntax::kJson, &out,
+                             &exact),
+            DecimalParseError::kOk);
+  EXPECT_EQ(ParseDecimalText("1e-16384", -1, kMaxNumericIntegerDigits, DecimalSyntax::kJson, &out,
+                             &exact),
+            DecimalParseError::kOverflow);
+  for (const char* bad : {"", "-", "1.", ".5", "01", "1e", "+1", "nan", "1 "}) {
+    EXPECT_EQ(ParseDecimalText(bad, -1, 10, DecimalSyntax::kJson, &out, &exact),
+              DecimalParseError::kSyntax)
+        << bad;
+  }
+  EXPECT_EQ(ParseDecimalText("+.5", -1, 10, DecimalSyntax::kLenient, &out, &exact),
+            DecimalParseError::kOk);
+  EXPECT_EQ(out, "0.5");
+}
+
 TEST(DecimalTest, Format) {
   EXPECT_EQ(FormatDecimal(0, 0), "0");
   EXPECT_EQ(FormatDecimal(0, 2), "0.00");

@@ -22,7 +22,7 @@ ColumnSpec Column(std::string name, ColumnType type, std::string type_name = "")
   return c;
 }
 
-ColumnSpec DecimalColumn(std::string name, uint8_t width, uint8_t scale) {
+ColumnSpec DecimalColumn(std::string name, uint16_t width, uint16_t scale) {
   ColumnSpec c = Column(std::move(name), ColumnType::kDecimal);
   c.decimal_width = width;
   c.decimal_scale = scale;
@@ -307,6 +307,43 @@ TEST_F(JsonDecoderTest, DecimalsAreExactFromSourceText) {
             "column 'sensorId' (DECIMAL(18,0)): value 1e400 does not fit DECIMAL(18,0)");
 }
 
+// Issue 8 case 4: PostgreSQL numeric(p > 38) keeps every digit and unconstrained numeric each
+// value's own scale; the cell holds the canonical text, which the sink encodes.
+TEST_F(JsonDecoderTest, DecimalsWiderThan38DigitsAndUnconstrainedAreExactText) {
+  ColumnSpec n60 = DecimalColumn("n60", 60, 0);
+  n60.type_name = "numeric(60,0)";
+  ColumnSpec n50 = DecimalColumn("n50", 50, 10);
+  n50.type_name = "numeric(50,10)";
+  ColumnSpec any = Column("n", ColumnType::kDecimal, "numeric");
+  any.decimal_unconstrained = true;
+  ColumnSpec element = Column("element", ColumnType::kDecimal, "numeric");
+  element.decimal_unconstrained = true;
+  ColumnSpec list = Column("l", ColumnType::kList, "numeric[]");
+  list.children = {element};
+  Use(Table({n60, n50, any, list}));
+  const std::string digits56 = "49590338271490256608559692538361571095921575989136588898";
+  size_t row = Ok(R"({"n60": )" + digits56 + R"(, "n50": "-1234567890123456789012345678901234567890.12345678905",)"
+                  R"( "n": 123.4560, "l": [1.5, 2e-3, null]})");
+  EXPECT_EQ(Str(row, 0), digits56);
+  EXPECT_EQ(Str(row, 1), "-1234567890123456789012345678901234567890.1234567891");
+  EXPECT_EQ(Str(row, 2), "123.4560");
+  EXPECT_EQ(Str(row, 3), "[1.5,0.002,null]");
+  row = Ok(R"({"n": 1.5, "n50": 0})");
+  EXPECT_EQ(Str(row, 2), "1.5");
+  EXPECT_EQ(Str(row, 1), "0.0000000000");
+  EXPECT_EQ(Bad(R"({"n60": 1)" + std::string(60, '0') + "}"),
+            "column 'n60' (numeric(60,0)): value 1" + std::string(60, '0') +
+                " does not fit numeric(60,0)");
+  EXPECT_EQ(Bad(R"({"n50": 12345678901234567890123456789012345678901})"),
+            "column 'n50' (numeric(50,10)): value 12345678901234567890123456789012345678901 does "
+            "not fit numeric(50,10)");
+  EXPECT_EQ(Bad(R"({"n": 1e200000})"),
+            "column 'n' (numeric): value 1e200000 does not fit numeric (at most 131072 digits "
+            "before the point and 16383 after it)");
+  EXPECT_EQ(Bad(R"({"n": "12x"})"), "column 'n' (numeric): '12x' is not a number");
+  EXPECT_EQ(Bad(R"({"n": 012})"), "malformed JSON: invalid number '012' at byte 6");
+}
+
 TEST_F(JsonDecoderTest, FloatingPoint) {
   Use(Table({Column("d", ColumnType::kDouble), Column("r", ColumnType::kReal)}));
   size_t row = Ok(R"({"d": 1.5, "r": "2.25"})");
@@ -338,8 +375,54 @@ TEST_F(JsonDecoderTest, MalformedJson) {
   }
   EXPECT_EQ(I64(Ok("\n\t {\"sensorId\": 1}\r\n  "), 0), 1);  // whitespace around is fine
   EXPECT_EQ(Bad(R"({"sensorId": 1}  {})"),
-            "malformed JSON: content after the top-level object at byte 17");
+            "malformed JSON: trailing data after the JSON document at byte 17");
   EXPECT_EQ(Bad(R"({"sensorId": 01})"), "malformed JSON: invalid number '01' at byte 13");
+}
+
+// Issue 8 case 9: messages that say what is wrong and where (they said "not a JSON object but
+// null" for text that is no JSON at all, "at byte 0" for trailing data and truncated records,
+// did not name a byte order mark, printed 3.5e38 as a 39-digit float, and called an ISO-8601
+// timestamp out of range "not an ISO-8601 timestamp").
+TEST_F(JsonDecoderTest, MessagesSayWhatIsWrongAndWhere) {
+  Use(Table({Column("sensorId", ColumnType::kBigInt), Column("status", ColumnType::kVarchar),
+             Column("r", ColumnType::kReal, "REAL"), Column("ts", ColumnType::kTimestamp, "TIMESTAMP")}));
+  EXPECT_EQ(Bad("not json"), "malformed JSON: the record is not valid JSON at byte 0 ('not json')");
+  EXPECT_EQ(Bad("nan"), "malformed JSON: the record is not valid JSON at byte 0 ('nan')");
+  EXPECT_EQ(Bad("  nan"), "malformed JSON: the record is not valid JSON at byte 2 ('nan')");
+  EXPECT_EQ(Bad("tru"), "malformed JSON: the record is not valid JSON at byte 0 ('tru')");
+  EXPECT_EQ(Bad("<xml>that is long enough to be cut after thirty-two bytes</xml>"),
+            "malformed JSON: the record is not valid JSON at byte 0 ('<xml>that is long enough to be "
+            "c...')");
+  EXPECT_EQ(Bad(R"({"sensorId": 1} x)"),
+            "malformed JSON: trailing data after the JSON document at byte 16");
+  EXPECT_EQ(Bad(R"({"sensorId": 1}])"),
+            "malformed JSON: trailing data after the JSON document at byte 15");
+  EXPECT_EQ(Bad(R"({"sensorId": 1} {"b": )"),
+            "malformed JSON: trailing data after the JSON document at byte 16");
+  EXPECT_EQ(Bad(R"({"sensorId": 1)"),
+            "malformed JSON: truncated at byte 14 (the record ends inside an object or array)");
+  EXPECT_EQ(Bad(R"({"status": [1, 2)"),
+            "malformed JSON: truncated at byte 16 (the record ends inside an object or array)");
+  EXPECT_EQ(Bad(R"({"status": "abc)"),
+            "malformed JSON: truncated at byte 15 (the record ends inside a string)");
+  EXPECT_EQ(Bad("\xEF\xBB\xBF{\"sensorId\": 1}"),
+            "malformed JSON: the record starts with a UTF-8 byte order mark (EF BB BF at byte 0), "
+            "which JSON text must not have");
+  EXPECT_EQ(Bad(R"({"r": 3.5e38})"), "column 'r' (REAL): value 3.5e38 is out of range");
+  EXPECT_EQ(Bad(R"({"r": "-3.5e38"})"), "column 'r' (REAL): value -3.5e38 is out of range");
+  EXPECT_EQ(Bad(R"({"ts": "9999-12-31T23:59:59.9999999Z"})"),
+            "column 'ts' (TIMESTAMP): timestamp '9999-12-31T23:59:59.9999999Z' is out of range "
+            "(years 0000..9999 UTC)");
+  EXPECT_EQ(Bad(R"({"ts": "0000-01-01T00:30:00+01:00"})"),
+            "column 'ts' (TIMESTAMP): timestamp '0000-01-01T00:30:00+01:00' is out of range "
+            "(years 0000..9999 UTC)");
+  EXPECT_EQ(Bad(R"({"ts": "9999-12-31T25:00:00Z"})"),
+            "column 'ts' (TIMESTAMP): '9999-12-31T25:00:00Z' is not an ISO-8601 timestamp or an "
+            "epoch number");
+  // Valid JSON that is not an object is still named by its type.
+  EXPECT_EQ(Bad("null"), "record is not a JSON object but null");
+  EXPECT_EQ(Bad("false"), "record is not a JSON object but a boolean");
+  EXPECT_EQ(Bad("-1.5e3"), "record is not a JSON object but a number");
 }
 
 TEST_F(JsonDecoderTest, DeepNestingIsABadRecordNotACrash) {
@@ -485,6 +568,60 @@ TEST_F(JsonDecoderTest, InvalidUtf8NamesTheColumnOrKey) {
             "(VARCHAR)");
 }
 
+// Issue 8 case 5: what the sink's column cannot hold (ColumnSpec::rejects_nul for PostgreSQL
+// text/varchar/char, rejects_nul_escape for jsonb) is a bad record naming the column, like any
+// conversion error, instead of a database error that fails the whole run.
+TEST_F(JsonDecoderTest, ValuesTheSinkCannotStoreAreBadRecordsNamingTheColumn) {
+  ColumnSpec note = Column("note", ColumnType::kVarchar, "text");
+  note.rejects_nul = true;
+  ColumnSpec doc = Column("doc", ColumnType::kJson, "jsonb");
+  doc.rejects_nul_escape = true;
+  ColumnSpec element = Column("element", ColumnType::kVarchar, "text");
+  element.rejects_nul = true;
+  ColumnSpec tags = Column("tags", ColumnType::kList, "text[]");
+  tags.children = {element};
+  ColumnSpec key = Column("kinesis_partition_key", ColumnType::kVarchar, "text");
+  key.rejects_nul = true;
+  Use(Table({note, doc, tags, key}));
+  EXPECT_EQ(Bad(R"({"note": "a\u0000b"})"),
+            "column 'note' (text): value contains a NUL character (U+0000), which this column "
+            "cannot store");
+  EXPECT_EQ(Bad(R"({"doc": {"k": ["x", "a\u0000"]}})"),
+            "column 'doc' (jsonb): value contains the escape \\u0000 (a NUL character), which "
+            "this column cannot store");
+  EXPECT_EQ(Bad(R"({"doc": {"\u0000": 1}})"),
+            "column 'doc' (jsonb): value contains the escape \\u0000 (a NUL character), which "
+            "this column cannot store");
+  EXPECT_EQ(Bad(R"({"tags": ["x", "a\u0000"]})"),
+            "column 'tags' (text[]) element [1]: value contains a NUL character (U+0000), which "
+            "this column cannot store");
+  RecordMetadata nul_key = kMeta;
+  nul_key.partition_key = std::string_view("p\0k", 3);
+  EXPECT_EQ(Bad(R"({"note": "ok"})", nul_key),
+            "column 'kinesis_partition_key' (text): value contains a NUL character (U+0000), "
+            "which this column cannot store");
+  // A backslash followed by "u0000" is no escape of NUL; escaped as text, NUL is fine in text.
+  size_t row = Ok(R"({"note": "a\\u0000", "doc": {"k": "a\\u0000"}, "tags": ["\\u0000"]})");
+  EXPECT_EQ(Str(row, 0), "a\\u0000");
+  EXPECT_EQ(Str(row, 1), R"({"k":"a\\u0000"})");
+  row = Ok(R"({"note": {"k": "\u0000"}})");  // compact JSON text: the escape, not a NUL
+  EXPECT_EQ(Str(row, 0), R"({"k":"\u0000"})");
+  // Without the flags (DuckDB: VARCHAR and JSON hold NUL) the same values are stored.
+  Use(Table({Column("note", ColumnType::kVarchar), Column("doc", ColumnType::kJson)}));
+  row = Ok(R"({"note": "a\u0000b", "doc": ["\u0000"]})");
+  EXPECT_EQ(Str(row, 0), std::string("a\0b", 3));
+  EXPECT_EQ(Str(row, 1), R"(["\u0000"])");
+}
+
+TEST(JsonTextHasNulEscapeTest, CountsTheBackslashesBefore) {
+  EXPECT_TRUE(JsonTextHasNulEscape(R"("\u0000")"));
+  EXPECT_TRUE(JsonTextHasNulEscape(R"(["\\", "x\\\u0000"])"));
+  EXPECT_FALSE(JsonTextHasNulEscape(R"("\\u0000")"));
+  EXPECT_TRUE(JsonTextHasNulEscape(R"("\u00000")"));  // NUL, then the digit 0
+  EXPECT_FALSE(JsonTextHasNulEscape(R"("\u0001 u0000")"));
+  EXPECT_FALSE(JsonTextHasNulEscape(""));
+}
+
 TEST_F(JsonDecoderTest, EpochNumbersIntoTimestamps) {
   ColumnSpec ts = Column("ts", ColumnType::kTimestamp);
   ColumnSpec tz = Column("tz", ColumnType::kTimestampTz);
@@ -552,7 +689,7 @@ TEST(JsonDecoderCreateTest, RejectsMalformedNestedTypes) {
   ColumnSpec empty_struct = Column("s", ColumnType::kStruct);
   EXPECT_EQ(JsonRecordDecoder::Create(Table({empty_struct})).status().kind(),
             ErrorKind::kInvalidArgument);
-  EXPECT_EQ(JsonRecordDecoder::Create(Table({ListOf("l", DecimalColumn("e", 40, 0))})).status().kind(),
+  EXPECT_EQ(JsonRecordDecoder::Create(Table({ListOf("l", DecimalColumn("e", 1001, 0))})).status().kind(),
             ErrorKind::kInvalidArgument);
 }
 
@@ -730,8 +867,11 @@ TEST(JsonDecoderCreateTest, RejectsUnusableSchemas) {
   EXPECT_EQ(no_data.status().kind(), ErrorKind::kInvalidArgument);
   EXPECT_NE(no_data.status().message().find("no data columns"), std::string::npos);
 
-  auto bad_decimal = JsonRecordDecoder::Create(Table({DecimalColumn("d", 39, 0)}), {});
-  EXPECT_EQ(bad_decimal.status().kind(), ErrorKind::kInvalidArgument);
+  for (auto [width, scale] : {std::pair{1001, 0}, std::pair{5, 6}, std::pair{0, 0}}) {
+    auto bad_decimal = JsonRecordDecoder::Create(
+        Table({DecimalColumn("d", static_cast<uint16_t>(width), static_cast<uint16_t>(scale))}), {});
+    EXPECT_EQ(bad_decimal.status().kind(), ErrorKind::kInvalidArgument) << width << "," << scale;
+  }
 
   auto bad_metadata = JsonRecordDecoder::Create(
       Table({Column("v", ColumnType::kInteger), Column("kinesis_shard_id", ColumnType::kInteger)}),

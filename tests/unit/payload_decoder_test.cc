@@ -367,6 +367,60 @@ TEST_F(PayloadDecoderTest, GzipInsideAggregateEntries) {
   EXPECT_EQ(Str(1, kPartitionKey), "b");
 }
 
+// Issue 8 case 8: a gzip-compressed record holding a KPL aggregate is de-aggregated (it was one
+// bad record); its entries may be gzip again, and resuming inside it works as for a plain one.
+TEST_F(PayloadDecoderTest, GzipWrappedAggregateIsDeaggregated) {
+  Use(SensorTable());
+  const std::string wrapped = GzipCompress(Aggregate({{"a", R"({"sensorId": 1})"},
+                                                      {"b", GzipCompress(R"({"sensorId": 2})")},
+                                                      {"c", R"({"sensorId": 3})"}}));
+  DecodeOutcome o = Decode(wrapped);
+  EXPECT_EQ(o.user_records, 3);
+  EXPECT_EQ(o.rows, 3);
+  EXPECT_EQ(o.bad, 0);
+  ASSERT_EQ(batch_.num_rows(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(I64(i, kSensorId), static_cast<int64_t>(i + 1));
+    EXPECT_EQ(I64(i, kSubsequence), static_cast<int64_t>(i));
+  }
+  EXPECT_EQ(Str(1, kPartitionKey), "b");
+  // Resume after subsequence number 0, stop after one user record: inside the aggregate.
+  batch_.Clear();
+  o = Decode(wrapped, 0, 1);
+  EXPECT_EQ(o.user_records, 1);
+  EXPECT_EQ(o.last_subsequence_number, 1);
+  ASSERT_EQ(batch_.num_rows(), 1u);
+  EXPECT_EQ(I64(0, kSensorId), 2);
+  // A bad entry is one bad user record with its subsequence number; a gzip record that is not
+  // an aggregate is still a plain record, and a malformed aggregate inside gzip says both.
+  batch_.Clear();
+  o = Decode(GzipCompress(Aggregate({{"a", R"({"sensorId": 1})"}, {"b", "nope"}})));
+  EXPECT_EQ(o.rows, 1);
+  ASSERT_EQ(bad_.size(), 1u);
+  EXPECT_EQ(bad_[0].subsequence_number, 1);
+  EXPECT_EQ(bad_[0].payload, "nope");
+  batch_.Clear();
+  o = Decode(GzipCompress(R"({"sensorId": 9})"));
+  EXPECT_EQ(o.rows, 1);
+  EXPECT_EQ(I64(0, kSensorId), 9);
+}
+
+// Issue 8 case 8: an aggregate with a valid MD5 but no user records yields zero user records
+// (the record is consumed), not a bad record; also when it is gzip-wrapped.
+TEST_F(PayloadDecoderTest, EmptyAggregateYieldsNoUserRecords) {
+  Use(SensorTable());
+  for (const std::string& bytes : {Aggregate({}), GzipCompress(Aggregate({}))}) {
+    const DecodeOutcome o = Decode(bytes);
+    EXPECT_EQ(o.user_records, 0);
+    EXPECT_EQ(o.rows, 0);
+    EXPECT_EQ(o.bad, 0);
+    EXPECT_EQ(o.last_subsequence_number, -1);
+    EXPECT_FALSE(o.stopped);
+  }
+  EXPECT_TRUE(bad_.empty()) << bad_[0].message;
+  EXPECT_EQ(batch_.num_rows(), 0u);
+}
+
 TEST_F(PayloadDecoderTest, OnBadFalseStopsAtOnce) {
   Use(SensorTable());
   const std::string bytes =
@@ -533,6 +587,39 @@ TEST_F(PayloadDecoderTest, RawIntoJsonValidatesJson) {
   ASSERT_EQ(bad_.size(), 1u);
   EXPECT_EQ(bad_[0].message.rfind("column 'body' (JSON): payload is not valid JSON", 0), 0u)
       << bad_[0].message;
+}
+
+// Issue 8 case 5: in the raw format too, what the column cannot hold (PostgreSQL text and
+// NUL, jsonb and \u0000, a NUL in a KPL partition key for a text column) is a bad record.
+TEST_F(PayloadDecoderTest, RawValuesTheSinkCannotStoreAreBadRecords) {
+  PayloadOptions options;
+  options.format = PayloadFormat::kRaw;
+  TableSchema text = RawTable(ColumnType::kVarchar, "text");
+  text.columns[1].rejects_nul = true;
+  text.columns[3].rejects_nul = true;
+  Use(text, options);
+  EXPECT_EQ(Decode(std::string("a\0b", 3)).bad, 1);
+  EXPECT_EQ(Decode("fine").rows, 1);
+  EXPECT_EQ(Decode(Aggregate({{std::string("k\0", 2), "x"}, {"k", "y"}})).rows, 1);
+  ASSERT_EQ(bad_.size(), 2u);
+  EXPECT_EQ(bad_[0].message,
+            "column 'body' (text): payload contains a NUL character (U+0000), which this column "
+            "cannot store");
+  EXPECT_EQ(bad_[1].subsequence_number, 0);
+  EXPECT_EQ(bad_[1].message,
+            "column 'kinesis_partition_key' (VARCHAR): value contains a NUL character (U+0000), "
+            "which this column cannot store");
+
+  TableSchema jsonb = RawTable(ColumnType::kJson, "jsonb");
+  jsonb.columns[1].rejects_nul_escape = true;
+  Use(jsonb, options);
+  bad_.clear();
+  EXPECT_EQ(Decode(R"({"a": "x\u0000"})").bad, 1);
+  EXPECT_EQ(Decode(R"({"a": "x\\u0000"})").rows, 1);
+  ASSERT_EQ(bad_.size(), 1u);
+  EXPECT_EQ(bad_[0].message,
+            "column 'body' (jsonb): payload contains the escape \\u0000 (a NUL character), which "
+            "this column cannot store");
 }
 
 TEST_F(PayloadDecoderTest, RawNotNullSubsequence) {

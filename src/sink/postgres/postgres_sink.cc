@@ -37,9 +37,6 @@ namespace {
 // COPY data is handed to libpq in pieces of about this size: large enough that the per-call cost
 // vanishes, small enough to stay in cache.
 constexpr size_t kCopyBufferBytes = 256 * 1024;
-// DescribeTable's mapping of an unconstrained numeric column (see the header).
-constexpr uint8_t kUnconstrainedNumericWidth = 38;
-constexpr uint8_t kUnconstrainedNumericScale = 16;
 
 std::string QualifiedSql(const std::string& schema, const std::string& name) {
   return schema.empty() ? QuoteIdentifier(name) : QuoteIdentifier(schema) + "." + QuoteIdentifier(name);
@@ -77,14 +74,21 @@ std::string OneLine(std::string s) {
 
 struct PgType {
   ColumnType type = ColumnType::kUnsupported;
-  uint8_t decimal_width = 0;
-  uint8_t decimal_scale = 0;
+  uint16_t decimal_width = 0;
+  uint16_t decimal_scale = 0;
+  bool decimal_unconstrained = false;  // numeric without precision and scale
   int64_t max_length = -1;
+  // What PostgreSQL refuses although the type allows it (ColumnSpec::rejects_*): text, varchar
+  // and char cannot hold NUL characters; jsonb cannot hold the escape \u0000.
+  bool rejects_nul = false;
+  bool rejects_nul_escape = false;
   // kList: the element's type (a scalar; never a list).
   ColumnType element_type = ColumnType::kUnsupported;
-  uint8_t element_decimal_width = 0;
-  uint8_t element_decimal_scale = 0;
+  uint16_t element_decimal_width = 0;
+  uint16_t element_decimal_scale = 0;
+  bool element_decimal_unconstrained = false;
   int64_t element_max_length = -1;
+  bool element_rejects_nul = false;
 };
 
 // A built-in type (pg_catalog's typname and the column's atttypmod) -> ColumnType.
@@ -96,9 +100,12 @@ PgType PgTypeFromCatalog(const std::string& typname, int64_t typmod) {
   else if (typname == "float4") t.type = ColumnType::kReal;
   else if (typname == "float8") t.type = ColumnType::kDouble;
   else if (typname == "bool") t.type = ColumnType::kBoolean;
-  else if (typname == "text") t.type = ColumnType::kVarchar;
-  else if (typname == "varchar" || typname == "bpchar") {
+  else if (typname == "text") {
     t.type = ColumnType::kVarchar;
+    t.rejects_nul = true;
+  } else if (typname == "varchar" || typname == "bpchar") {
+    t.type = ColumnType::kVarchar;
+    t.rejects_nul = true;
     // The typmod of varchar(n)/char(n) is n + 4 (VARHDRSZ); -1 when unbounded.
     if (typmod >= 4) t.max_length = typmod - 4;
   } else if (typname == "date") t.type = ColumnType::kDate;
@@ -106,22 +113,26 @@ PgType PgTypeFromCatalog(const std::string& typname, int64_t typmod) {
   else if (typname == "timestamptz") t.type = ColumnType::kTimestampTz;
   else if (typname == "time") t.type = ColumnType::kTime;
   else if (typname == "uuid") t.type = ColumnType::kUuid;
-  else if (typname == "json" || typname == "jsonb") t.type = ColumnType::kJson;
+  else if (typname == "json" || typname == "jsonb") {
+    t.type = ColumnType::kJson;
+    t.rejects_nul_escape = typname == "jsonb";
+  }
   else if (typname == "bytea") t.type = ColumnType::kBlob;
   else if (typname == "numeric") {
     if (typmod < 4) {
-      t.type = ColumnType::kDecimal;
-      t.decimal_width = kUnconstrainedNumericWidth;
-      t.decimal_scale = kUnconstrainedNumericScale;
+      t.type = ColumnType::kDecimal;  // any precision, each value's own scale
+      t.decimal_unconstrained = true;
     } else {
       // typmod - 4 = precision << 16 | scale (11 bits, signed since PostgreSQL 15).
       const int64_t packed = typmod - 4;
       const int64_t precision = (packed >> 16) & 0xffff;
       const int64_t scale = ((packed & 0x7ff) ^ 1024) - 1024;
-      if (precision >= 1 && scale >= 0 && scale <= precision && scale <= kMaxDecimalWidth) {
+      // Full precision: p > 38 goes through the decoder as canonical text (IsTextDecimal).
+      if (precision >= 1 && precision <= kMaxNumericPrecision && scale >= 0 &&
+          scale <= precision) {
         t.type = ColumnType::kDecimal;
-        t.decimal_width = static_cast<uint8_t>(std::min<int64_t>(precision, kMaxDecimalWidth));
-        t.decimal_scale = static_cast<uint8_t>(scale);
+        t.decimal_width = static_cast<uint16_t>(precision);
+        t.decimal_scale = static_cast<uint16_t>(scale);
       }
     }
   }
@@ -153,7 +164,9 @@ PgType PgArrayTypeFromCatalog(const std::string& element_typname, int64_t typmod
   t.element_type = e.type;
   t.element_decimal_width = e.decimal_width;
   t.element_decimal_scale = e.decimal_scale;
+  t.element_decimal_unconstrained = e.decimal_unconstrained;
   t.element_max_length = e.max_length;
+  t.element_rejects_nul = e.rejects_nul;
   return t;
 }
 
@@ -367,6 +380,49 @@ inline void PutNumericMagnitudeField(std::string& out, unsigned __int128 magnitu
     magnitude /= 10;
   } while (magnitude != 0);
   PutNumericField(out, std::string_view(buf + n, sizeof(buf) - n), negative, scale);
+}
+
+// numeric from the canonical text of a decimal of any width ("[-]digits[.digits]", as the
+// decoder's ParseDecimalText writes it): dscale is the number of fraction digits, and the
+// base-10000 digits are read straight from the text, grouped around the point (no text round
+// trip through the server, no intermediate number).
+void PutNumericTextField(std::string& out, std::string_view text) {
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) text.remove_prefix(1);
+  const size_t point = text.find('.');
+  std::string_view integer = text.substr(0, point);
+  const std::string_view fraction =
+      point == std::string_view::npos ? std::string_view() : text.substr(point + 1);
+  while (!integer.empty() && integer.front() == '0') integer.remove_prefix(1);
+  const size_t integer_groups = (integer.size() + 3) / 4;
+  const size_t groups = integer_groups + (fraction.size() + 3) / 4;
+  const size_t pad = integer_groups * 4 - integer.size();  // zeros before the first digit
+  auto group = [&](size_t k) {
+    unsigned v = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      const size_t at = k * 4 + j;  // in the digits aligned on the point
+      char digit = '0';
+      if (k < integer_groups) {
+        if (at >= pad) digit = integer[at - pad];
+      } else if (at - integer_groups * 4 < fraction.size()) {
+        digit = fraction[at - integer_groups * 4];
+      }
+      v = v * 10 + static_cast<unsigned>(digit - '0');
+    }
+    return static_cast<uint16_t>(v);
+  };
+  size_t first = 0;
+  while (first < groups && group(first) == 0) ++first;
+  size_t last = groups;
+  while (last > first && group(last - 1) == 0) --last;
+  const size_t ndigits = last - first;
+  const int weight = ndigits == 0 ? 0 : static_cast<int>(integer_groups) - 1 - static_cast<int>(first);
+  PutUInt32(out, static_cast<uint32_t>(8 + 2 * ndigits));
+  PutUInt16(out, static_cast<uint16_t>(ndigits));
+  PutUInt16(out, static_cast<uint16_t>(static_cast<int16_t>(weight)));
+  PutUInt16(out, negative && ndigits != 0 ? 0x4000 : 0x0000);
+  PutUInt16(out, static_cast<uint16_t>(fraction.size()));
+  for (size_t k = first; k < last; ++k) PutUInt16(out, group(k));
 }
 
 inline void PutUuidField(std::string& out, __int128 value) {
@@ -647,13 +703,18 @@ Result<TableSchema> PostgresSink::DescribeTable(const std::string& table) {
       child.type = type.element_type;
       child.decimal_width = type.element_decimal_width;
       child.decimal_scale = type.element_decimal_scale;
+      child.decimal_unconstrained = type.element_decimal_unconstrained;
+      child.rejects_nul = type.element_rejects_nul;
       // varchar(n)[]: children carry no max_length (table_schema.h); Append checks n itself.
       spec.children.push_back(std::move(child));
     }
     spec.type = type.type;
     spec.decimal_width = type.decimal_width;
     spec.decimal_scale = type.decimal_scale;
+    spec.decimal_unconstrained = type.decimal_unconstrained;
     spec.max_length = type.max_length;
+    spec.rejects_nul = type.rejects_nul;
+    spec.rejects_nul_escape = type.rejects_nul_escape;
     spec.not_null = Value(columns.get(), r, 4).value_or("false") == "true";
     spec.metadata = MetadataColumnFromName(spec.name);
     schema.columns.push_back(std::move(spec));
@@ -796,12 +857,14 @@ Status PostgresSink::Begin(const TableSchema& schema) {
            found->element_type == spec.children[0].type &&
            (spec.children[0].type != ColumnType::kDecimal ||
             (found->element_decimal_scale == spec.children[0].decimal_scale &&
+             found->element_decimal_unconstrained == spec.children[0].decimal_unconstrained &&
              found->element_decimal_width >= spec.children[0].decimal_width)));
       const bool matches =
           it != actual.end() && it->second.type_name == spec.type_name &&
           (spec.type == ColumnType::kUnsupported || it->second.type.type == spec.type) &&
           (spec.type != ColumnType::kDecimal ||
            (it->second.type.decimal_scale == spec.decimal_scale &&
+            it->second.type.decimal_unconstrained == spec.decimal_unconstrained &&
             it->second.type.decimal_width >= spec.decimal_width)) &&
           list_matches;
       if (!matches) {
@@ -817,7 +880,9 @@ Status PostgresSink::Begin(const TableSchema& schema) {
         case ColumnType::kInteger: writer = ColumnWriter::kInt32; break;
         case ColumnType::kBigInt: writer = ColumnWriter::kInt64; break;
         case ColumnType::kDecimal:
-          writer = spec.decimal_width <= 18 ? ColumnWriter::kNumeric64 : ColumnWriter::kNumeric128;
+          writer = IsTextDecimal(spec)         ? ColumnWriter::kNumericText
+                   : spec.decimal_width <= 18 ? ColumnWriter::kNumeric64
+                                              : ColumnWriter::kNumeric128;
           break;
         case ColumnType::kReal: writer = ColumnWriter::kFloat4; break;
         case ColumnType::kDouble: writer = ColumnWriter::kFloat8; break;
@@ -836,7 +901,8 @@ Status PostgresSink::Begin(const TableSchema& schema) {
           ListElement& element = list_elements_[c];
           element.type = spec.children[0].type;
           element.oid = it->second.element_oid;
-          element.decimal_scale = spec.children[0].decimal_scale;
+          element.decimal_scale = static_cast<uint8_t>(spec.children[0].decimal_scale);
+          element.text_decimal = IsTextDecimal(spec.children[0]);
           element.max_length = it->second.type.element_max_length;
           list_index_[c] = static_cast<int>(list_columns_++);
           break;
@@ -1100,6 +1166,11 @@ std::string PostgresSink::EncodeList(const ListElement& element, std::string_vie
         break;
       }
       case ColumnType::kDecimal: {
+        if (element.text_decimal) {  // the decoder's canonical text, a JSON number
+          if (type != od::json_type::number) return fail("bad numeric");
+          PutNumericTextField(out, TrimToken(value.raw_json_token()));
+          break;
+        }
         ScaledDecimal d;
         if (type != od::json_type::number ||
             ParseScaledDecimal(TrimToken(value.raw_json_token()), element.decimal_scale,
@@ -1275,6 +1346,7 @@ void PostgresSink::EncodeRow(const RowBatch& batch, size_t row, std::string& out
       case ColumnWriter::kNumeric128:
         PutNumeric128Field(out, cell.i128, schema_.columns[c].decimal_scale);
         break;
+      case ColumnWriter::kNumericText: PutNumericTextField(out, batch.GetString(row, c)); break;
       case ColumnWriter::kFloat4: PutFloat4Field(out, static_cast<float>(cell.f64)); break;
       case ColumnWriter::kFloat8: PutFloat8Field(out, cell.f64); break;
       case ColumnWriter::kText:

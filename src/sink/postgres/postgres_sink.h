@@ -62,17 +62,22 @@ class PostgresSink final : public Sink {
   // PostgreSQL does. An unqualified name resolves through the session's search_path. The
   // result's `schema` is always filled. Generated and dropped columns are left out (COPY names the
   // columns it fills).
-  // Types: int2/int4/int8 -> SMALLINT/INTEGER/BIGINT; numeric(p,s) -> DECIMAL(p,s) (p > 38: the
-  // decoder's limit DECIMAL(38,s) applies, so longer values are bad records); unconstrained
-  // numeric -> DECIMAL(38,16), i.e. values are rounded to 16 decimal places and may have 22
-  // integer digits; float4/float8 -> REAL/DOUBLE; bool; text -> VARCHAR; varchar(n)/char(n) ->
+  // Types: int2/int4/int8 -> SMALLINT/INTEGER/BIGINT; numeric(p,s) -> DECIMAL(p,s) with the full
+  // precision p (1..1000; p > 38: the decoder hands the exact value over as canonical text,
+  // IsTextDecimal, encoded straight into binary numeric); unconstrained numeric -> DECIMAL with
+  // decimal_unconstrained: each value keeps its own digits and scale (1.5 stays 1.5, 123.4560
+  // keeps 4 decimals) within PostgreSQL's limits; numeric with a negative scale or a scale above
+  // the precision -> unsupported; float4/float8 -> REAL/DOUBLE; bool; text -> VARCHAR; varchar(n)/char(n) ->
   // VARCHAR with max_length n (checked by Append); date; timestamp; timestamptz; time; uuid;
   // json/jsonb -> JSON; bytea -> BLOB; one-dimensional arrays (declared without more than one
   // pair of brackets) of int2/int4/int8/float4/float8/bool/text/varchar/numeric/date/timestamp/
   // timestamptz/uuid -> LIST with one child "element" mapped as above (numeric(p,s)[] keeps p,s;
   // the element's type_name is format_type's, e.g. "numeric(10,2)"); everything else (other
   // arrays, multi-dimensional arrays, interval, timetz, domains, enums, ...) -> unsupported
-  // (only NULL).
+  // (only NULL). What PostgreSQL refuses although the type allows it is marked for the decoder
+  // (ColumnSpec::rejects_nul on text/varchar/char and text[]/varchar[] elements,
+  // rejects_nul_escape on jsonb), so that such a value is a bad record naming the column and
+  // the record, not an error that fails the run.
   // Errors: InvalidArgument for a malformed name, another database, or a view; NotFound with a
   // CREATE TABLE suggestion when there is no such table.
   Result<TableSchema> DescribeTable(const std::string& table) override;
@@ -131,6 +136,7 @@ class PostgresSink final : public Sink {
     kInt64,
     kNumeric64,   // DECIMAL(<=18) from Cell.i64
     kNumeric128,  // DECIMAL(19..38) from Cell.i128
+    kNumericText,  // numeric(p > 38) and unconstrained numeric from the decoder's canonical text
     kFloat4,
     kFloat8,
     kText,   // text, varchar, char, json: the UTF-8 bytes
@@ -148,6 +154,7 @@ class PostgresSink final : public Sink {
     ColumnType type = ColumnType::kUnsupported;
     uint32_t oid = 0;      // the element type's OID, which array_recv checks
     uint8_t decimal_scale = 0;
+    bool text_decimal = false;  // numeric(p > 38)[] or numeric[]: canonical text elements
     int64_t max_length = -1;  // varchar(n)[]: n
   };
 
