@@ -102,5 +102,38 @@ TEST_F(PostgresNumericTest, WideAndUnconstrainedNumericKeepEveryDigitAndTheirSca
   EXPECT_EQ(Field(again, "total_records"), 0);
 }
 
+// Issue 8, case 4: a numeric shard_sequence_number takes the exact sequence number when it can
+// hold 129 digits (unconstrained or numeric(p >= 129)); a narrower one is refused before reading.
+TEST_F(PostgresNumericTest, SequenceNumberColumnOfNumericHoldsTheExactValueOrIsRefused) {
+  WriteFile(dir_.File("in.ndjson"), "{\"id\": 1}\n{\"id\": 2}\n");
+  auto put = RunNode("sdk_client.js", {"put", "--file", dir_.File("in.ndjson"), "--endpoint",
+                                       endpoint_, "--stream", stream_});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  auto sdk = RunNode("sdk_client.js", {"read-all", "--endpoint", endpoint_, "--stream", stream_});
+  ASSERT_EQ(sdk.exit_code, 0) << sdk.err;
+  std::string expected;
+  simdjson::dom::parser p;
+  for (const auto& line : Lines(sdk.out))
+    expected += std::string(p.parse(line).value()["sequence_number"].get_string().value()) + "\n";
+  for (const char* type : {"numeric", "numeric(129,0)"}) {
+    SCOPED_TRACE(type);
+    const std::string table = schema_ + ".seq_" + (std::string(type) == "numeric" ? "u" : "p");
+    PostgresCsv(url_, "CREATE TABLE " + table + " (id int4, kinesis_shard_id text, "
+                      "shard_sequence_number " + type + ")");
+    auto r = Cli({"run", "--stream", stream_, "--table", table, "--db", url_, "--output", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(Field(r, "total_records"), 2);
+    EXPECT_EQ(PostgresCsv(url_, "SELECT shard_sequence_number FROM " + table + " ORDER BY id"),
+              expected);
+  }
+  PostgresCsv(url_, "CREATE TABLE " + schema_ + ".seq_narrow (id int4, kinesis_shard_id text, "
+                    "shard_sequence_number numeric(60,0))");
+  auto refused = Cli({"run", "--stream", stream_, "--table", schema_ + ".seq_narrow", "--db",
+                      url_, "--on-error", "skip"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("129 digits"), std::string::npos) << refused.err;
+  EXPECT_EQ(PostgresCsv(url_, "SELECT count(*) FROM " + schema_ + ".seq_narrow"), "0\n");
+}
+
 }  // namespace
 }  // namespace ki::test
