@@ -78,8 +78,8 @@
 #include <vector>
 
 #include "common/status.h"
-#include "decode/row_batch.h"
-#include "decode/table_schema.h"
+#include "table/row_batch.h"
+#include "table/table_schema.h"
 
 namespace ki {
 

@@ -40,8 +40,8 @@
 
 #include "common/status.h"
 #include "decode/json_decoder.h"
-#include "decode/row_batch.h"
-#include "decode/table_schema.h"
+#include "table/row_batch.h"
+#include "table/table_schema.h"
 
 namespace ki {
 

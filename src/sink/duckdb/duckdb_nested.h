@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "decode/row_batch.h"
-#include "decode/table_schema.h"
+#include "table/row_batch.h"
+#include "table/table_schema.h"
 
 namespace ki {
 

@@ -1,4 +1,4 @@
-#include "decode/table_schema.h"
+#include "table/table_schema.h"
 
 #include <algorithm>
 #include <cctype>
