@@ -43,15 +43,7 @@ class ImportRunTest : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return Cli(args, env);
   }
-  int64_t Imported(const ProcessResult& r) {
-    simdjson::dom::parser p;
-    simdjson::dom::element doc;
-    if (p.parse(r.out).get(doc)) {
-      ADD_FAILURE() << "run output is not JSON: " << r.out << r.err;
-      return -1;
-    }
-    return doc["total_records"].get_int64().value();
-  }
+  int64_t Imported(const ProcessResult& r) { return ReportField(r, "total_records"); }
   std::string Count() { return DuckDbCsv(db_, "SELECT count(*) FROM kinesis_table"); }
   std::string Positions() {
     return DuckDbCsv(db_, "SELECT shard_id, sequence_number FROM kinesis_import_positions ORDER BY shard_id");

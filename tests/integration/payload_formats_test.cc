@@ -51,15 +51,6 @@ class PayloadFormatsTest : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return Cli(args);
   }
-  static int64_t Field(const ProcessResult& r, const char* key) {
-    simdjson::dom::parser p;
-    simdjson::dom::element doc;
-    if (p.parse(r.out).get(doc)) {
-      ADD_FAILURE() << "not JSON: " << r.out << r.err;
-      return -1;
-    }
-    return doc[key].get_int64().value();
-  }
 
   TempDir dir_;
   std::string endpoint_, db_, stream_;
@@ -73,8 +64,8 @@ TEST_F(PayloadFormatsTest, KplAggregatesImportExactlyTheUserRecords) {
   NodePut("put-kpl", Events(500, 502), {"--per", "3", "--bad-md5", "1"});
   auto r = Run({"--on-error", "dead-letter"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Field(r, "total_records"), 121);
-  EXPECT_EQ(Field(r, "total_bad_records"), 1);
+  EXPECT_EQ(ReportField(r, "total_records"), 121);
+  EXPECT_EQ(ReportField(r, "total_bad_records"), 1);
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT a), min(a), max(a), sum(amount) FROM events"),
             "121,121,1,121,7411.25\n");
   // Each user record has its own partition key from the aggregate's key table (pk<i%3>) and its
@@ -93,7 +84,7 @@ TEST_F(PayloadFormatsTest, KplAggregatesImportExactlyTheUserRecords) {
             "1,1,1\n");
   auto again = Run({"--on-error", "dead-letter"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(Field(again, "total_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_records"), 0);
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events_rejects"), "1\n");
 }
 
@@ -103,7 +94,7 @@ TEST_F(PayloadFormatsTest, CapInsideAnAggregateResumesAtTheNextUserRecordExactly
   for (int run = 0; run < 5; ++run) {
     auto r = Run({"--max-records-per-run", "7"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    imported.push_back(Field(r, "total_records"));
+    imported.push_back(ReportField(r, "total_records"));
   }
   EXPECT_EQ(imported, (std::vector<int64_t>{7, 7, 7, 4, 0}));
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT a), sum(a) FROM events"), "25,25,325\n");
@@ -126,8 +117,8 @@ TEST_F(PayloadFormatsTest, GzipWrappedAggregatesAndEmptyAggregates) {
   NodePut("put-raw-b64", Base64Encode(Events(11, 11)) + "\n" + Base64Encode(empty_aggregate) + "\n");
   auto r = Run({"--on-error", "fail"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Field(r, "total_records"), 11);
-  EXPECT_EQ(Field(r, "total_bad_records"), 0);
+  EXPECT_EQ(ReportField(r, "total_records"), 11);
+  EXPECT_EQ(ReportField(r, "total_bad_records"), 0);
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT a), sum(a), sum(amount) FROM events"),
             "11,11,66,68.75\n");
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events WHERE a <= 10 AND kinesis_subsequence_number <> (a - 1) % 4"),
@@ -139,8 +130,8 @@ TEST_F(PayloadFormatsTest, GzipWrappedAggregatesAndEmptyAggregates) {
             "true\n");
   auto again = Run({"--on-error", "fail"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(Field(again, "total_records"), 0);
-  EXPECT_EQ(Field(again, "total_bad_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_bad_records"), 0);
 }
 
 TEST_F(PayloadFormatsTest, NdjsonRecordsBecomeSeveralRows) {
@@ -152,7 +143,7 @@ TEST_F(PayloadFormatsTest, NdjsonRecordsBecomeSeveralRows) {
   NodePut("put-raw-b64", b64);
   auto r = Run({"--format", "ndjson"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Field(r, "total_records"), 12);
+  EXPECT_EQ(ReportField(r, "total_records"), 12);
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT a), count(DISTINCT shard_sequence_number) FROM events"), "12,12,4\n");
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events WHERE kinesis_subsequence_number <> (a - 1) % 3"), "0\n");
 }
@@ -169,7 +160,7 @@ TEST_F(PayloadFormatsTest, RawPayloadsIntoVarcharAndBlob) {
   // Into VARCHAR, the binary payload is a bad record; with skip the two text ones land.
   auto text = Run({"--format", "raw", "--on-error", "skip"}, "raw_text");
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_EQ(Field(text, "total_bad_records"), 1);
+  EXPECT_EQ(ReportField(text, "total_bad_records"), 1);
   EXPECT_EQ(DuckDbCsv(db_, "SELECT body FROM raw_text ORDER BY shard_sequence_number"), "plain text; not json\nsecond \xc3\xa9\n");
 }
 
@@ -184,8 +175,8 @@ TEST_F(PayloadFormatsTest, NestedPathsEpochMillisecondsAndStrictKeys) {
   auto r = Run({"--map", "device_id=$.device.id", "--epoch-unit", "ms", "--strict-keys", "--on-error", "skip"},
                "readings");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Field(r, "total_records"), 2);
-  EXPECT_EQ(Field(r, "total_bad_records"), 1);  // the unknown key "zzz"
+  EXPECT_EQ(ReportField(r, "total_records"), 2);
+  EXPECT_EQ(ReportField(r, "total_bad_records"), 1);  // the unknown key "zzz"
   EXPECT_EQ(DuckDbCsv(db_, "SELECT device_id, strftime(ts, '%Y-%m-%d %H:%M:%S.%g'), temp FROM readings ORDER BY 1"),
             "d1,2023-11-14 22:13:20.123,1.5\nd2,2023-11-14 22:13:21.000,-2.0\n");
 }
@@ -222,16 +213,16 @@ TEST_F(BadRecordPolicyTest, SkipCountsAndReportsAndMovesOn) {
   EXPECT_NE(r.out.find("column 'amount'"), std::string::npos) << r.out;
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), sum(a) FROM events"), "10,67\n");
   auto again = Run({"--on-error", "skip"});
-  EXPECT_EQ(Field(again, "total_records"), 0);
-  EXPECT_EQ(Field(again, "total_bad_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_bad_records"), 0);
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM events"), "10\n");
 }
 
 TEST_F(BadRecordPolicyTest, DeadLetterKeepsPayloadsForReplayInTheSameTransaction) {
   auto r = Run({"--on-error", "dead-letter", "--rejects-table", "bad_events"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Field(r, "total_records"), 10);
-  EXPECT_EQ(Field(r, "total_bad_records"), 3);
+  EXPECT_EQ(ReportField(r, "total_records"), 10);
+  EXPECT_EQ(ReportField(r, "total_bad_records"), 3);
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM bad_events"), "3\n");
   // The payload bytes are exactly what was put; the error names the column or the JSON problem.
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM bad_events WHERE decode(payload) = '{\"a\": \"eight\", \"name\": \"n8\"}' "
@@ -240,7 +231,7 @@ TEST_F(BadRecordPolicyTest, DeadLetterKeepsPayloadsForReplayInTheSameTransaction
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM bad_events WHERE error LIKE '%amount%'"), "1\n");
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM bad_events WHERE error ILIKE '%json%'"), "1\n");
   // Rows + rejects = what was put; nothing twice on the next run.
-  EXPECT_EQ(Field(Run({"--on-error", "dead-letter", "--rejects-table", "bad_events"}), "total_records"), 0);
+  EXPECT_EQ(ReportField(Run({"--on-error", "dead-letter", "--rejects-table", "bad_events"}), "total_records"), 0);
   EXPECT_EQ(DuckDbCsv(db_, "SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM bad_events)"), "13\n");
 }
 

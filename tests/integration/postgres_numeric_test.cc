@@ -19,16 +19,6 @@
 namespace ki::test {
 namespace {
 
-int64_t Field(const ProcessResult& r, const char* key) {
-  simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  if (p.parse(r.out).get(doc)) {
-    ADD_FAILURE() << "not JSON: " << r.out << r.err;
-    return -1;
-  }
-  return doc[key].get_int64().value();
-}
-
 const std::string kDigits56 = "49590338271490256608559692538361571095921575989136588898";
 
 class PostgresNumericTest : public ::testing::Test {
@@ -99,7 +89,7 @@ TEST_F(PostgresNumericTest, WideAndUnconstrainedNumericKeepEveryDigitAndTheirSca
   auto again = Cli({"run", "--stream", stream_, "--table", schema_ + ".t", "--db", url_,
                     "--on-error", "skip", "--output", "json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(Field(again, "total_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_records"), 0);
 }
 
 // Issue 8, case 4: a numeric shard_sequence_number takes the exact sequence number when it can
@@ -122,7 +112,7 @@ TEST_F(PostgresNumericTest, SequenceNumberColumnOfNumericHoldsTheExactValueOrIsR
                       "shard_sequence_number " + type + ")");
     auto r = Cli({"run", "--stream", stream_, "--table", table, "--db", url_, "--output", "json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(Field(r, "total_records"), 2);
+    EXPECT_EQ(ReportField(r, "total_records"), 2);
     EXPECT_EQ(PostgresCsv(url_, "SELECT shard_sequence_number FROM " + table + " ORDER BY id"),
               expected);
   }

@@ -23,16 +23,6 @@
 namespace ki::test {
 namespace {
 
-int64_t Field(const ProcessResult& r, const char* key) {
-  simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  if (p.parse(r.out).get(doc)) {
-    ADD_FAILURE() << "not JSON: " << r.out << r.err;
-    return -1;
-  }
-  return doc[key].get_int64().value();
-}
-
 class UnstorableValuesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -118,8 +108,8 @@ TEST_F(PostgresUnstorableValuesTest, FailStopsAtTheFirstAndNamesRecordAndColumn)
 TEST_F(PostgresUnstorableValuesTest, SkipImportsTheGoodRowsAndMovesOn) {
   auto r = Run(Table("t_skip"), url_, {"--on-error", "skip"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Field(r, "total_records"), 3);
-  EXPECT_EQ(Field(r, "total_bad_records"), 5);
+  EXPECT_EQ(ReportField(r, "total_records"), 3);
+  EXPECT_EQ(ReportField(r, "total_bad_records"), 5);
   EXPECT_EQ(PostgresCsv(url_, "SELECT a, note, doc::text, tags::text FROM " + Table("t_skip") +
                             " ORDER BY a"),
             "1,ok,NULL,NULL\n"
@@ -128,15 +118,15 @@ TEST_F(PostgresUnstorableValuesTest, SkipImportsTheGoodRowsAndMovesOn) {
   // The shard is not blocked: the next run starts after the last record.
   auto again = Run(Table("t_skip"), url_, {"--on-error", "skip"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(Field(again, "total_records"), 0);
-  EXPECT_EQ(Field(again, "total_bad_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_bad_records"), 0);
 }
 
 TEST_F(PostgresUnstorableValuesTest, DeadLetterKeepsTheRecordsWithTheColumnInTheError) {
   auto r = Run(Table("t_dead"), url_, {"--on-error", "dead-letter"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Field(r, "total_records"), 3);
-  EXPECT_EQ(Field(r, "total_bad_records"), 5);
+  EXPECT_EQ(ReportField(r, "total_records"), 3);
+  EXPECT_EQ(ReportField(r, "total_bad_records"), 5);
   EXPECT_EQ(PostgresCsv(url_, "SELECT string_agg(a::text, ',' ORDER BY a) FROM " + Table("t_dead")),
             "1,7,8\n");
   // One reject per unstorable record, as put, the error naming its column.
@@ -155,7 +145,7 @@ TEST_F(PostgresUnstorableValuesTest, DeadLetterKeepsTheRecordsWithTheColumnInThe
             "0\n");
   auto again = Run(Table("t_dead"), url_, {"--on-error", "dead-letter"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(Field(again, "total_records"), 0);
+  EXPECT_EQ(ReportField(again, "total_records"), 0);
   EXPECT_EQ(PostgresCsv(url_, "SELECT count(*) FROM " + Table("t_dead_rejects")), "5\n");
 }
 
@@ -206,8 +196,8 @@ TEST_F(UnstorableValuesTest, DuckDbInvalidUtf8IsABadRecordUnderEveryPolicy) {
 
   auto skip = Run("t_skip", db, {"--on-error", "skip"});
   ASSERT_EQ(skip.exit_code, 0) << skip.err;
-  EXPECT_EQ(Field(skip, "total_records"), 2);
-  EXPECT_EQ(Field(skip, "total_bad_records"), 1);
+  EXPECT_EQ(ReportField(skip, "total_records"), 2);
+  EXPECT_EQ(ReportField(skip, "total_bad_records"), 1);
   EXPECT_EQ(DuckDbCsv(db, "SELECT a, strlen(note) FROM t_skip ORDER BY a"), "1,2\n3,10\n");
 
   auto dead = Run("t_dead", db, {"--on-error", "dead-letter"});
@@ -219,8 +209,8 @@ TEST_F(UnstorableValuesTest, DuckDbInvalidUtf8IsABadRecordUnderEveryPolicy) {
   // The raw format into VARCHAR: a payload that is not UTF-8 is skipped, the others land.
   auto raw = Run("t_raw", db, {"--format", "raw", "--on-error", "skip"});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
-  EXPECT_EQ(Field(raw, "total_records"), 2);
-  EXPECT_EQ(Field(raw, "total_bad_records"), 1);
+  EXPECT_EQ(ReportField(raw, "total_records"), 2);
+  EXPECT_EQ(ReportField(raw, "total_bad_records"), 1);
 }
 
 }  // namespace

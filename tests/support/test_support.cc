@@ -1,5 +1,8 @@
 #include "test_support.h"
 
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +19,17 @@
 extern char** environ;
 
 namespace ki::test {
+
+int64_t ReportField(const ProcessResult& result, const char* key) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  int64_t value = 0;
+  if (parser.parse(result.out).get(doc) || doc[key].get_int64().get(value)) {
+    ADD_FAILURE() << "no integer '" << key << "' in the JSON report: " << result.out << result.err;
+    return -1;
+  }
+  return value;
+}
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_data,
                          const std::map<std::string, std::string>& env) {

@@ -21,6 +21,10 @@ struct ProcessResult {
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_data = "",
                          const std::map<std::string, std::string>& env = {});
 
+// An integer field of the JSON report a command printed on stdout (`run --output json`);
+// fails the test (and returns -1) when stdout is not JSON.
+int64_t ReportField(const ProcessResult& result, const char* key);
+
 // The kinesis-import binary under test.
 ProcessResult RunCli(const std::vector<std::string>& args, const std::string& stdin_data = "",
                      const std::map<std::string, std::string>& env = {});
