@@ -12,7 +12,11 @@
 #include <vector>
 
 #include "common/base64.h"
+#include "common/canonical_text.h"
+#include "common/civil_time.h"
+#include "decode/column_model.h"
 #include "decode/decimal.h"
+#include "decode/metadata_columns.h"
 
 // Why On-Demand and not DOM: DECIMAL columns must be converted exactly from the number's source
 // text, which On-Demand exposes (value::raw_json_token) and DOM does not, and On-Demand only
@@ -35,43 +39,7 @@ namespace od = simdjson::ondemand;
 constexpr int kMaxNestingDepth = 256;
 constexpr size_t kMaxShownValue = 64;
 constexpr unsigned __int128 kMaxU128 = ~static_cast<unsigned __int128>(0);
-constexpr int64_t kMicrosPerSecond = 1'000'000;
-constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
-// TIMESTAMP values (ISO text after its offset, epoch numbers) must lie in years 0000..9999: what
-// the text form can spell, and a check that catches epoch values in the wrong unit (milliseconds
-// read as seconds are ~55,000 years from now).
-constexpr int64_t kMinTimestampMicros = -62'167'219'200LL * kMicrosPerSecond;   // 0000-01-01
-constexpr int64_t kMaxTimestampMicros = 253'402'300'800LL * kMicrosPerSecond - 1;  // 9999-12-31
 
-const char* TypeName(ColumnType type) {
-  switch (type) {
-    case ColumnType::kBoolean: return "BOOLEAN";
-    case ColumnType::kTinyInt: return "TINYINT";
-    case ColumnType::kSmallInt: return "SMALLINT";
-    case ColumnType::kInteger: return "INTEGER";
-    case ColumnType::kBigInt: return "BIGINT";
-    case ColumnType::kHugeInt: return "HUGEINT";
-    case ColumnType::kUTinyInt: return "UTINYINT";
-    case ColumnType::kUSmallInt: return "USMALLINT";
-    case ColumnType::kUInteger: return "UINTEGER";
-    case ColumnType::kUBigInt: return "UBIGINT";
-    case ColumnType::kDecimal: return "DECIMAL";
-    case ColumnType::kReal: return "REAL";
-    case ColumnType::kDouble: return "DOUBLE";
-    case ColumnType::kVarchar: return "VARCHAR";
-    case ColumnType::kDate: return "DATE";
-    case ColumnType::kTimestamp: return "TIMESTAMP";
-    case ColumnType::kTimestampTz: return "TIMESTAMPTZ";
-    case ColumnType::kTime: return "TIME";
-    case ColumnType::kUuid: return "UUID";
-    case ColumnType::kJson: return "JSON";
-    case ColumnType::kBlob: return "BLOB";
-    case ColumnType::kList: return "LIST";
-    case ColumnType::kStruct: return "STRUCT";
-    case ColumnType::kUnsupported: return "unsupported type";
-  }
-  return "unknown type";
-}
 
 const char* JsonTypeName(od::json_type type) {
   switch (type) {
@@ -207,252 +175,6 @@ void AppendJsonString(std::string_view s, std::string* out) {
     }
   }
   out->push_back('"');
-}
-
-// ---- Dates and times -------------------------------------------------------------------------
-
-bool ParseFixedDigits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    const unsigned d = static_cast<unsigned char>(s[i]) - '0';
-    if (d > 9) return false;
-    v = v * 10 + static_cast<int>(d);
-  }
-  *out = v;
-  return true;
-}
-
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-int64_t DaysFromCivil(int y, int m, int d) {
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<int64_t>(era) * 146097 + doe - 719468;
-}
-
-// "YYYY-MM-DD" at the start of s.
-bool ParseDatePrefix(std::string_view s, int64_t* days) {
-  int y, m, d;
-  if (s.size() < 10 || s[4] != '-' || s[7] != '-' || !ParseFixedDigits(s, 0, 4, &y) ||
-      !ParseFixedDigits(s, 5, 2, &m) || !ParseFixedDigits(s, 8, 2, &d)) {
-    return false;
-  }
-  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return false;
-  *days = DaysFromCivil(y, m, d);
-  return true;
-}
-
-bool ParseDate(std::string_view s, int64_t* days) {
-  return s.size() == 10 && ParseDatePrefix(s, days);
-}
-
-// "HH:MM[:SS[.fffffffff]]" starting at *pos; advances *pos. Fractions beyond microseconds are
-// rounded half up.
-bool ParseTimeOfDay(std::string_view s, size_t* pos, int64_t* micros) {
-  size_t p = *pos;
-  int h, mi, sec = 0;
-  if (!ParseFixedDigits(s, p, 2, &h) || p + 2 >= s.size() || s[p + 2] != ':' ||
-      !ParseFixedDigits(s, p + 3, 2, &mi)) {
-    return false;
-  }
-  p += 5;
-  int64_t fraction = 0;
-  if (p < s.size() && s[p] == ':') {
-    if (!ParseFixedDigits(s, p + 1, 2, &sec)) return false;
-    p += 3;
-    if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
-      ++p;
-      const size_t begin = p;
-      int digits = 0;
-      while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
-        if (digits < 6) {
-          fraction = fraction * 10 + (s[p] - '0');
-        } else if (digits == 6 && s[p] >= '5') {
-          fraction += 1;  // fraction has 6 digits now; a carry into seconds is fine below
-        }
-        ++digits;
-        ++p;
-      }
-      if (p == begin || digits > 9) return false;
-      for (int i = std::min(digits, 6); i < 6; ++i) fraction *= 10;
-    }
-  }
-  if (h > 23 || mi > 59 || sec > 59) return false;
-  *micros = (static_cast<int64_t>(h) * 3600 + mi * 60 + sec) * kMicrosPerSecond + fraction;
-  *pos = p;
-  return true;
-}
-
-// `*out_of_range` (when given) is set when `s` is ISO-8601 but outside years 0000..9999 UTC (also
-// after rounding the fraction or applying the offset).
-bool ParseTimestamp(std::string_view s, int64_t* micros, bool* out_of_range = nullptr) {
-  int64_t days;
-  if (!ParseDatePrefix(s, &days)) return false;
-  int64_t time_of_day = 0;
-  int64_t offset_seconds = 0;
-  size_t p = 10;
-  if (p < s.size()) {
-    if (s[p] != 'T' && s[p] != 't' && s[p] != ' ') return false;
-    ++p;
-    if (!ParseTimeOfDay(s, &p, &time_of_day)) return false;
-    if (p < s.size()) {
-      if (s[p] == 'Z' || s[p] == 'z') {
-        ++p;
-      } else if (s[p] == '+' || s[p] == '-') {
-        const int sign = s[p] == '-' ? -1 : 1;
-        int oh, om = 0;
-        if (!ParseFixedDigits(s, p + 1, 2, &oh)) return false;
-        p += 3;
-        if (p < s.size() && s[p] == ':') ++p;
-        if (p < s.size()) {
-          if (!ParseFixedDigits(s, p, 2, &om)) return false;
-          p += 2;
-        }
-        if (oh > 23 || om > 59) return false;
-        offset_seconds = sign * (oh * 3600 + om * 60);
-      }
-    }
-    if (p != s.size()) return false;
-  }
-  const int64_t v = days * kMicrosPerDay + time_of_day - offset_seconds * kMicrosPerSecond;
-  if (v < kMinTimestampMicros || v > kMaxTimestampMicros) {
-    if (out_of_range != nullptr) *out_of_range = true;
-    return false;
-  }
-  *micros = v;
-  return true;
-}
-
-bool ParseTime(std::string_view s, int64_t* micros) {
-  if (s == "24:00:00" || s == "24:00") {  // the end of the day, as DuckDB and PostgreSQL allow
-    *micros = kMicrosPerDay;
-    return true;
-  }
-  size_t p = 0;
-  return ParseTimeOfDay(s, &p, micros) && p == s.size();
-}
-
-bool ParseUuid(std::string_view s, unsigned __int128* out) {
-  const bool hyphenated = s.size() == 36;
-  if (!hyphenated && s.size() != 32) return false;
-  unsigned __int128 v = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (hyphenated && (i == 8 || i == 13 || i == 18 || i == 23)) {
-      if (s[i] != '-') return false;
-      continue;
-    }
-    const char c = s[i];
-    unsigned d;
-    if (c >= '0' && c <= '9') {
-      d = static_cast<unsigned>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      d = static_cast<unsigned>(c - 'a' + 10);
-    } else if (c >= 'A' && c <= 'F') {
-      d = static_cast<unsigned>(c - 'A' + 10);
-    } else {
-      return false;
-    }
-    v = (v << 4) | d;
-  }
-  *out = v;
-  return true;
-}
-
-// ---- Canonical text (LIST/STRUCT cells) ------------------------------------------------------
-
-// Inverse of DaysFromCivil (Howard Hinnant's civil_from_days).
-void CivilFromDays(int64_t z, int* year, int* month, int* day) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  *year = static_cast<int>(yoe + era * 400 + (m <= 2));
-  *month = static_cast<int>(m);
-  *day = static_cast<int>(d);
-}
-
-void AppendDigits(int64_t v, int width, std::string* out) {
-  char digits[24];
-  for (int i = width - 1; i >= 0; --i) {
-    digits[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  }
-  out->append(digits, static_cast<size_t>(width));
-}
-
-// Days and microseconds are within years 0000..9999 here (the parsers check that).
-void AppendDateText(int64_t days, std::string* out) {
-  int y, m, d;
-  CivilFromDays(days, &y, &m, &d);
-  AppendDigits(y, 4, out);
-  out->push_back('-');
-  AppendDigits(m, 2, out);
-  out->push_back('-');
-  AppendDigits(d, 2, out);
-}
-
-void AppendTimeOfDayText(int64_t micros, std::string* out) {
-  const int64_t seconds = micros / kMicrosPerSecond;
-  const int64_t fraction = micros % kMicrosPerSecond;
-  AppendDigits(seconds / 3600, 2, out);
-  out->push_back(':');
-  AppendDigits(seconds / 60 % 60, 2, out);
-  out->push_back(':');
-  AppendDigits(seconds % 60, 2, out);
-  if (fraction != 0) {
-    out->push_back('.');
-    AppendDigits(fraction, 6, out);
-  }
-}
-
-void AppendTimestampText(int64_t micros, bool utc_marker, std::string* out) {
-  int64_t days = micros / kMicrosPerDay;
-  int64_t time_of_day = micros % kMicrosPerDay;
-  if (time_of_day < 0) {
-    time_of_day += kMicrosPerDay;
-    --days;
-  }
-  AppendDateText(days, out);
-  out->push_back('T');
-  AppendTimeOfDayText(time_of_day, out);
-  if (utc_marker) out->push_back('Z');
-}
-
-void AppendUuidText(unsigned __int128 v, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) out->push_back('-');
-    out->push_back(kHex[static_cast<unsigned>(v >> (124 - 4 * i)) & 0xF]);
-  }
-}
-
-void AppendCanonicalDouble(double d, bool is_float, std::string* out) {
-  if (std::isnan(d)) {
-    out->append("\"NaN\"");
-    return;
-  }
-  if (std::isinf(d)) {
-    out->append(d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    return;
-  }
-  char text[40];
-  const auto end = is_float ? std::to_chars(text, text + sizeof(text), static_cast<float>(d)).ptr
-                            : std::to_chars(text, text + sizeof(text), d).ptr;
-  out->append(text, static_cast<size_t>(end - text));
 }
 
 // ---- Messages for bytes that are not UTF-8 ---------------------------------------------------
@@ -715,33 +437,7 @@ struct KeyEntry {
   uint32_t column = 0;
 };
 
-std::string TypeNameOf(const ColumnSpec& spec);
 
-// DuckDB's spelling, for messages about columns whose type_name the caller left empty.
-std::string DefaultTypeName(const ColumnSpec& spec) {
-  switch (spec.type) {
-    case ColumnType::kDecimal:
-      if (spec.decimal_unconstrained) return "DECIMAL";
-      return "DECIMAL(" + std::to_string(spec.decimal_width) + "," +
-             std::to_string(spec.decimal_scale) + ")";
-    case ColumnType::kList:
-      return (spec.children.empty() ? std::string("?") : TypeNameOf(spec.children[0])) + "[]";
-    case ColumnType::kStruct: {
-      std::string text = "STRUCT(";
-      for (size_t i = 0; i < spec.children.size(); ++i) {
-        if (i) text += ", ";
-        text += spec.children[i].name + " " + TypeNameOf(spec.children[i]);
-      }
-      return text + ")";
-    }
-    default:
-      return spec.type_name.empty() ? TypeName(spec.type) : spec.type_name;
-  }
-}
-
-std::string TypeNameOf(const ColumnSpec& spec) {
-  return spec.type_name.empty() ? DefaultTypeName(spec) : spec.type_name;
-}
 
 void SetRange(Column* c) {
   auto set = [c](unsigned __int128 pos, unsigned __int128 neg) {
@@ -768,25 +464,6 @@ void SetRange(Column* c) {
     default: break;
   }
 }
-
-bool MetadataTypeAllowed(MetadataColumn m, ColumnType t) {
-  switch (m) {
-    case MetadataColumn::kShardId:
-    case MetadataColumn::kPartitionKey:
-    case MetadataColumn::kExplicitHashKey:
-      return t == ColumnType::kVarchar;
-    case MetadataColumn::kSequenceNumber:
-      return t == ColumnType::kVarchar || t == ColumnType::kDecimal || IsIntegerType(t);
-    case MetadataColumn::kArrivalTime:
-      return t == ColumnType::kTimestamp || t == ColumnType::kTimestampTz;
-    case MetadataColumn::kSubsequenceNumber:
-      return t == ColumnType::kDecimal || IsIntegerType(t);
-    case MetadataColumn::kNone:
-      return true;
-  }
-  return false;
-}
-
 
 // ---- Where a converted value goes ------------------------------------------------------------
 // The conversion rules are written once (Impl::ConvertValue) against a target: a cell of the
@@ -894,7 +571,6 @@ class JsonRecordDecoder::Impl {
   Status DecodeByName(od::object& object, size_t row, RowBatch& batch);
   Status DecodeByNameWithPaths(od::object& object, size_t row, RowBatch& batch);
   Status DecodeByPosition(od::object& object, size_t row, RowBatch& batch);
-  Status FillMetadata(const RecordMetadata& meta, size_t row, RowBatch& batch);
   Status DecodeValue(od::value& value, uint32_t col, size_t row, RowBatch& batch);
   Status DecodeNested(od::value& value, od::json_type type, const Column& c, uint32_t col,
                       size_t row, RowBatch& batch);
@@ -972,8 +648,8 @@ class JsonRecordDecoder::Impl {
 
   std::vector<Column> columns_;
   std::vector<uint32_t> data_columns_;      // table order
-  std::vector<uint32_t> metadata_columns_;  // table order
-  std::vector<uint32_t> not_null_columns_;
+  MetadataColumns metadata_;  // the metadata columns, filled by their own rule
+  std::vector<uint32_t> not_null_columns_;  // data columns only (metadata_ checks its own)
   std::vector<KeyEntry> keys_;  // data columns taken by name
   bool case_collisions_ = false;
   ColumnMapping mapping_ = ColumnMapping::kByName;
@@ -1067,19 +743,14 @@ Status JsonRecordDecoder::Impl::Init(const TableSchema& schema, const DecoderOpt
   for (size_t i = 0; i < schema.columns.size(); ++i) {
     Column c;
     KI_RETURN_IF_ERROR(BuildColumn(schema.columns[i], 0, &c));
-    if (!MetadataTypeAllowed(c.metadata, c.type)) {
-      return InvalidArgument("table '" + table_ + "' metadata column '" + c.name +
-                             "' cannot hold its metadata in type " + c.type_name);
-    }
     const auto index = static_cast<uint32_t>(i);
     if (c.metadata == MetadataColumn::kNone) {
       data_columns_.push_back(index);
-    } else {
-      metadata_columns_.push_back(index);
+      if (c.not_null) not_null_columns_.push_back(index);
     }
-    if (c.not_null) not_null_columns_.push_back(index);
     columns_.push_back(std::move(c));
   }
+  KI_RETURN_IF_ERROR(metadata_.Init(schema));
   if (data_columns_.empty()) {
     return InvalidArgument("table '" + table_ + "' has no data columns (only Kinesis metadata)");
   }
@@ -1402,13 +1073,10 @@ Status JsonRecordDecoder::Impl::DecodeRow(size_t size, const RecordMetadata& met
   if (doc_.current_location().get(trailing) == simdjson::SUCCESS) {
     return MalformedAt("trailing data after the JSON document", trailing);
   }
-  KI_RETURN_IF_ERROR(FillMetadata(meta, row, batch));
+  KI_RETURN_IF_ERROR(metadata_.Fill(meta, row, batch));
   for (uint32_t col : not_null_columns_) {
     if (batch.IsNull(row, col)) {
-      const Column& c = columns_[col];
-      return ColumnError(c, c.metadata == MetadataColumn::kNone
-                                ? "NULL or missing value for a NOT NULL column"
-                                : "NULL metadata for a NOT NULL column");
+      return ColumnError(columns_[col], "NULL or missing value for a NOT NULL column");
     }
   }
   return Status::Ok();
@@ -1869,7 +1537,7 @@ Status JsonRecordDecoder::Impl::ConvertValue(od::value& value, od::json_type typ
       if (auto error = value.get_string().get(text)) return Malformed(error);
       int64_t micros;
       bool out_of_range = false;
-      if (ParseTimestamp(text, &micros, &out_of_range)) {
+      if (ParseTimestampText(text, &micros, &out_of_range)) {
         out.I64(micros);
         return Status::Ok();
       }
@@ -1895,15 +1563,15 @@ Status JsonRecordDecoder::Impl::ConvertValue(od::value& value, od::json_type typ
       const char* expected = "";
       switch (c.type) {
         case ColumnType::kDate:
-          ok = ParseDate(text, &v);
+          ok = ParseDateText(text, &v);
           expected = "a date YYYY-MM-DD";
           break;
         case ColumnType::kTime:
-          ok = ParseTime(text, &v);
+          ok = ParseTimeText(text, &v);
           expected = "a time HH:MM:SS[.ffffff]";
           break;
         default:
-          ok = ParseUuid(text, &uuid);
+          ok = ParseUuidText(text, &uuid);
           expected = "a UUID";
           break;
       }
@@ -2065,50 +1733,6 @@ Status JsonRecordDecoder::Impl::AppendElement(od::value& value, const Column& c,
   return ConvertValue(value, type, c, depth, target);
 }
 
-Status JsonRecordDecoder::Impl::FillMetadata(const RecordMetadata& meta, size_t row,
-                                             RowBatch& batch) {
-  for (uint32_t col : metadata_columns_) {
-    const Column& c = columns_[col];
-    CellTarget target{batch, row, col};
-    switch (c.metadata) {
-      case MetadataColumn::kShardId:
-        KI_RETURN_IF_ERROR(StoreString(c, meta.shard_id, target));
-        break;
-      case MetadataColumn::kPartitionKey:
-        KI_RETURN_IF_ERROR(StoreString(c, meta.partition_key, target));
-        break;
-      case MetadataColumn::kExplicitHashKey:
-        if (!meta.explicit_hash_key.empty()) {
-          KI_RETURN_IF_ERROR(StoreString(c, meta.explicit_hash_key, target));
-        }
-        break;
-      case MetadataColumn::kSequenceNumber:
-        if (c.type == ColumnType::kVarchar) {
-          KI_RETURN_IF_ERROR(StoreString(c, meta.sequence_number, target));
-        } else if (!meta.sequence_number.empty()) {
-          KI_RETURN_IF_ERROR(
-              StoreNumber(c, meta.sequence_number, DecimalSyntax::kLenient, target));
-        }
-        break;
-      case MetadataColumn::kArrivalTime:
-        batch.Set(row, col).i64 = meta.arrival_time_us;
-        break;
-      case MetadataColumn::kSubsequenceNumber:
-        if (meta.subsequence_number >= 0) {
-          char digits[24];
-          const auto end =
-              std::to_chars(digits, digits + sizeof(digits), meta.subsequence_number).ptr;
-          KI_RETURN_IF_ERROR(StoreNumber(c, std::string_view(digits, end - digits),
-                                         DecimalSyntax::kJson, target));
-        }
-        break;
-      case MetadataColumn::kNone:
-        break;
-    }
-  }
-  return Status::Ok();
-}
-
 Status JsonRecordDecoder::Impl::WalkJson(od::value& value, int depth, std::string* out) {
   if (depth > kMaxNestingDepth) {
     return BadRecord("JSON nested deeper than " + std::to_string(kMaxNestingDepth) + " levels");
@@ -2214,31 +1838,6 @@ Result<std::pair<std::string, std::string>> ParseColumnPathArgument(std::string_
   return InvalidArgument("--map '" + std::string(argument) +
                          "': expected column=path, the path starting with '$' (JSONPath) or '/' "
                          "(JSON Pointer), e.g. device_id=$.device.id");
-}
-
-bool ParseDateText(std::string_view text, int64_t* days_since_epoch) {
-  return ParseDate(text, days_since_epoch);
-}
-bool ParseTimestampText(std::string_view text, int64_t* micros_since_epoch) {
-  return ParseTimestamp(text, micros_since_epoch);
-}
-bool ParseTimeText(std::string_view text, int64_t* micros_since_midnight) {
-  return ParseTime(text, micros_since_midnight);
-}
-bool ParseUuidText(std::string_view text, unsigned __int128* big_endian_value) {
-  return ParseUuid(text, big_endian_value);
-}
-
-bool JsonTextHasNulEscape(std::string_view json_text) {
-  constexpr std::string_view kEscape = "\\u0000";
-  for (size_t i = json_text.find(kEscape); i != std::string_view::npos;
-       i = json_text.find(kEscape, i + 1)) {
-    // The backslash at i starts an escape unless an odd number of backslashes precede it.
-    size_t before = 0;
-    while (before < i && json_text[i - before - 1] == '\\') ++before;
-    if (before % 2 == 0) return true;
-  }
-  return false;
 }
 
 }  // namespace ki

@@ -1,0 +1,17 @@
+// The column model of the JSON decoder and the metadata columns: how a ColumnSpec is named in
+// messages. (Grows into the decoder's per-column model when json_decoder.cc is split.)
+#pragma once
+
+#include <string>
+
+#include "table/table_schema.h"
+
+namespace ki {
+
+// DuckDB's name of a type: "INTEGER", "DECIMAL", "unsupported type".
+const char* TypeName(ColumnType type);
+// The column's type as the database spells it (ColumnSpec::type_name), or DuckDB's spelling when
+// the caller left it empty: "DECIMAL(18,2)", "INTEGER[]", "STRUCT(a INTEGER)".
+std::string TypeNameOf(const ColumnSpec& spec);
+
+}  // namespace ki
