@@ -1,5 +1,6 @@
-// The column model of the JSON decoder and the metadata columns: how a ColumnSpec is named in
-// messages. (Grows into the decoder's per-column model when json_decoder.cc is split.)
+// How a ColumnSpec is named in messages, for the JSON decoder and the metadata columns. The JSON
+// decoder's per-column model itself (jd::Column) is private to src/decode:
+// json_decoder_internal.h, built in column_model.cc.
 #pragma once
 
 #include <string>
