@@ -48,8 +48,8 @@
 //                          missing -> NULL field, extra keys ignored (validated), the last of
 //                          duplicate keys wins
 //   unsupported            only NULL; a value is a bad record "type X is not supported yet"
-// A LIST/STRUCT cell holds the converted value as canonical JSON text (see below), so that a
-// sink can build its typed value without converting again.
+// A LIST/STRUCT cell holds the converted value as canonical JSON text (common/canonical_text.h),
+// so that a sink can build its typed value without converting again.
 //
 // Bad records (ErrorKind::kBadRecord): malformed JSON anywhere in the payload, including inside
 // ignored values (bad escapes, unpaired surrogates such as "\ud83d" alone, raw control
