@@ -48,8 +48,8 @@
 //                          missing -> NULL field, extra keys ignored (validated), the last of
 //                          duplicate keys wins
 //   unsupported            only NULL; a value is a bad record "type X is not supported yet"
-// A LIST/STRUCT cell holds the converted value as canonical JSON text (see below), so that a
-// sink can build its typed value without converting again.
+// A LIST/STRUCT cell holds the converted value as canonical JSON text (common/canonical_text.h),
+// so that a sink can build its typed value without converting again.
 //
 // Bad records (ErrorKind::kBadRecord): malformed JSON anywhere in the payload, including inside
 // ignored values (bad escapes, unpaired surrogates such as "\ud83d" alone, raw control
@@ -77,21 +77,13 @@
 #include <utility>
 #include <vector>
 
+#include "common/canonical_text.h"  // ParseDateText & co. (the sinks should include that one)
 #include "common/status.h"
+#include "decode/metadata_columns.h"  // RecordMetadata
 #include "table/row_batch.h"
 #include "table/table_schema.h"
 
 namespace ki {
-
-// The Kinesis side of one record, as GetRecords (plus KPL de-aggregation) reports it.
-struct RecordMetadata {
-  std::string_view shard_id;
-  std::string_view sequence_number;
-  int64_t subsequence_number = -1;  // -1: not from an aggregated record -> NULL
-  std::string_view partition_key;
-  int64_t arrival_time_us = 0;  // ApproximateArrivalTimestamp, microseconds since the epoch
-  std::string_view explicit_hash_key;  // of a KPL user record; empty -> NULL
-};
 
 enum class ColumnMapping { kByName, kByPosition };
 
@@ -125,9 +117,8 @@ class JsonRecordDecoder {
  public:
   // Fails with kInvalidArgument when the table has no data columns, a DECIMAL (also inside a
   // LIST/STRUCT) has an impossible width/scale, a LIST has not exactly one child or a STRUCT
-  // none, a metadata column has a type its metadata cannot be stored in (shard id and partition
-  // key: VARCHAR; sequence number: VARCHAR, DECIMAL, HUGEINT or another integer type; arrival
-  // time: TIMESTAMP/TIMESTAMPTZ; subsequence number: an integer type or DECIMAL), or the options
+  // none, a metadata column has a type its metadata cannot be stored in (MetadataColumns, the
+  // same rule as --format raw), or the options
   // are unusable (see DecoderOptions).
   static Result<JsonRecordDecoder> Create(const TableSchema& schema,
                                           const DecoderOptions& options = {});
@@ -150,35 +141,5 @@ class JsonRecordDecoder {
   explicit JsonRecordDecoder(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// ---- Canonical text of LIST and STRUCT cells ---------------------------------------------------
-// The decoder stores a LIST/STRUCT value as compact JSON text in the cell's string, already
-// converted, so a sink builds its typed value from it without checking anything again:
-//   LIST       [e0,e1,...]            a NULL element is null
-//   STRUCT     {"f0":v0,"f1":v1,...}  every field in schema order under its schema name; null
-//                                     when missing or NULL
-//   BOOLEAN    true / false
-//   TINYINT..UBIGINT, HUGEINT  the integer: -12
-//   DECIMAL(p,s)  FormatDecimal's text, exactly s fraction digits: 1.50, -0.05, 7 (IsTextDecimal:
-//                 ParseDecimalText's, the same form; unconstrained with the value's own scale)
-//   REAL, DOUBLE  the shortest text that reads back to the same float/double: 0.1, 1e+300, -0;
-//                 the strings "NaN", "Infinity", "-Infinity" for those values
-//   VARCHAR    the string
-//   JSON       a string holding the compact JSON text
-//   BLOB       a string holding standard base64 with padding
-//   DATE       "YYYY-MM-DD"
-//   TIMESTAMP  "YYYY-MM-DDTHH:MM:SS[.ffffff]"; TIMESTAMPTZ the same with "Z" (always UTC)
-//   TIME       "HH:MM:SS[.ffffff]" ("24:00:00" possible)
-//   UUID       "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower case
-// The parsers the decoder uses for those texts, for sinks reading canonical text (they accept
-// every form the decoder accepts, so also the canonical one):
-bool ParseDateText(std::string_view text, int64_t* days_since_epoch);
-bool ParseTimestampText(std::string_view text, int64_t* micros_since_epoch);
-bool ParseTimeText(std::string_view text, int64_t* micros_since_midnight);
-bool ParseUuidText(std::string_view text, unsigned __int128* big_endian_value);
-
-// True when JSON text holds the escape \u0000 (a NUL character in a string or key), which
-// PostgreSQL's jsonb refuses (ColumnSpec::rejects_nul_escape).
-bool JsonTextHasNulEscape(std::string_view json_text);
 
 }  // namespace ki

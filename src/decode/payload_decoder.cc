@@ -12,6 +12,7 @@
 
 #include "common/utf8.h"
 #include "decode/gzip.h"
+#include "decode/metadata_columns.h"
 #include "kinesis/kpl_aggregation.h"
 
 namespace ki {
@@ -86,16 +87,6 @@ class PayloadDecoder::Impl {
                                const std::function<bool(const BadUserRecord&)>& on_bad);
 
  private:
-  struct RawMetadataColumn {
-    uint32_t index;
-    MetadataColumn kind;
-    ColumnType type;
-    int64_t max_length;
-    bool not_null;
-    bool rejects_nul;
-    std::string label;  // for messages
-  };
-
   Status InitRaw(const TableSchema& schema);
   // One user record of kJson/kRaw, or one aggregate entry of kNdjson. `inflated`: the payload
   // when `data` (a plain record) was inflated already.
@@ -107,7 +98,6 @@ class PayloadDecoder::Impl {
   Status DecodeNdjsonEntry(std::string_view payload, const RecordMetadata& meta, RowBatch& batch,
                            int64_t* rows);
   Status DecodeRaw(std::string_view payload, const RecordMetadata& meta, RowBatch& batch);
-  Status FillRawMetadata(const RecordMetadata& meta, size_t row, RowBatch& batch);
   // Inflates `data` into inflated_ when it is gzip (and that is enabled); `*payload` is the
   // result either way. `inflated` non-null: `data` was inflated already, that is the payload.
   Status MaybeInflate(std::string_view data, const std::string_view* inflated,
@@ -141,7 +131,7 @@ class PayloadDecoder::Impl {
   bool raw_rejects_nul_ = false;         // ColumnSpec::rejects_nul of the data column
   bool raw_rejects_nul_escape_ = false;  // ColumnSpec::rejects_nul_escape of the data column
   std::string raw_label_;
-  std::vector<RawMetadataColumn> raw_metadata_;
+  MetadataColumns raw_metadata_;  // the same rule as JsonRecordDecoder's
   simdjson::dom::parser json_validator_;  // JSON data column
   std::string padded_;                    // payload + SIMDJSON_PADDING for json_validator_
 
@@ -165,41 +155,11 @@ Status PayloadDecoder::Impl::Init(const TableSchema& schema, const DecoderOption
 }
 
 Status PayloadDecoder::Impl::InitRaw(const TableSchema& schema) {
+  KI_RETURN_IF_ERROR(raw_metadata_.Init(schema));
   std::vector<uint32_t> data_columns;
   for (size_t i = 0; i < schema.columns.size(); ++i) {
     const ColumnSpec& c = schema.columns[i];
-    const auto index = static_cast<uint32_t>(i);
-    if (c.metadata == MetadataColumn::kNone) {
-      data_columns.push_back(index);
-      continue;
-    }
-    bool allowed = false;
-    const char* expected = "";
-    switch (c.metadata) {
-      case MetadataColumn::kShardId:
-      case MetadataColumn::kSequenceNumber:
-      case MetadataColumn::kPartitionKey:
-      case MetadataColumn::kExplicitHashKey:
-        allowed = c.type == ColumnType::kVarchar;
-        expected = "VARCHAR";
-        break;
-      case MetadataColumn::kArrivalTime:
-        allowed = c.type == ColumnType::kTimestamp || c.type == ColumnType::kTimestampTz;
-        expected = "TIMESTAMP or TIMESTAMPTZ";
-        break;
-      case MetadataColumn::kSubsequenceNumber:
-        allowed = c.type == ColumnType::kBigInt || c.type == ColumnType::kInteger;
-        expected = "BIGINT or INTEGER";
-        break;
-      case MetadataColumn::kNone:
-        break;
-    }
-    if (!allowed) {
-      return InvalidArgument("table '" + table_ + "' metadata column " + ColumnLabel(c) +
-                             ": the raw payload format needs " + expected);
-    }
-    raw_metadata_.push_back(
-        {index, c.metadata, c.type, c.max_length, c.not_null, c.rejects_nul, ColumnLabel(c)});
+    if (c.metadata == MetadataColumn::kNone) data_columns.push_back(static_cast<uint32_t>(i));
   }
   if (data_columns.size() != 1) {
     std::string names;
@@ -420,56 +380,9 @@ Status PayloadDecoder::Impl::DecodeRaw(std::string_view payload, const RecordMet
   }
   const size_t row = batch.AddRow();
   batch.SetString(row, raw_column_, payload);
-  Status status = FillRawMetadata(meta, row, batch);
+  Status status = raw_metadata_.Fill(meta, row, batch);
   if (!status.ok()) batch.PopRow();
   return status;
-}
-
-Status PayloadDecoder::Impl::FillRawMetadata(const RecordMetadata& meta, size_t row,
-                                             RowBatch& batch) {
-  for (const RawMetadataColumn& c : raw_metadata_) {
-    std::string_view text;
-    switch (c.kind) {
-      case MetadataColumn::kShardId: text = meta.shard_id; break;
-      case MetadataColumn::kSequenceNumber: text = meta.sequence_number; break;
-      case MetadataColumn::kPartitionKey: text = meta.partition_key; break;
-      case MetadataColumn::kExplicitHashKey:
-        if (meta.explicit_hash_key.empty()) continue;  // the cell stays NULL
-        text = meta.explicit_hash_key;
-        break;
-      case MetadataColumn::kArrivalTime:
-        batch.Set(row, c.index).i64 = meta.arrival_time_us;
-        continue;
-      case MetadataColumn::kSubsequenceNumber:
-        if (meta.subsequence_number < 0) {
-          if (c.not_null) {
-            return BadRecord("column " + c.label + ": NULL metadata for a NOT NULL column");
-          }
-          continue;  // the cell stays NULL
-        }
-        if (c.type == ColumnType::kInteger &&
-            meta.subsequence_number > std::numeric_limits<int32_t>::max()) {
-          return BadRecord("column " + c.label + ": value " +
-                           std::to_string(meta.subsequence_number) + " is out of range");
-        }
-        batch.Set(row, c.index).i64 = meta.subsequence_number;
-        continue;
-      case MetadataColumn::kNone:
-        continue;
-    }
-    if (c.rejects_nul && std::memchr(text.data(), '\0', text.size()) != nullptr) {
-      return BadRecord("column " + c.label +
-                       ": value contains a NUL character (U+0000), which this column cannot "
-                       "store");
-    }
-    if (c.max_length >= 0 && text.size() > static_cast<uint64_t>(c.max_length) &&
-        CountCodePoints(text) > static_cast<uint64_t>(c.max_length)) {
-      return BadRecord("column " + c.label + ": value of " +
-                       std::to_string(CountCodePoints(text)) + " characters is too long");
-    }
-    batch.SetString(row, c.index, text);
-  }
-  return Status::Ok();
 }
 
 Status PayloadDecoder::Impl::Bad(Call& call, int64_t subsequence, std::string_view partition_key,

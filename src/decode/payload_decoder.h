@@ -92,9 +92,9 @@ class PayloadDecoder {
  public:
   // kJson/kNdjson: fails as JsonRecordDecoder::Create does. kRaw: the table must have exactly one
   // data column, of type VARCHAR (payload must be valid UTF-8), JSON (payload must be valid JSON;
-  // stored as it is) or BLOB (any bytes), and its metadata columns must be VARCHAR (shard id,
-  // sequence number, partition key), TIMESTAMP/TIMESTAMPTZ (arrival time) or BIGINT/INTEGER
-  // (subsequence number); otherwise kInvalidArgument naming the columns.
+  // stored as it is) or BLOB (any bytes), and its metadata columns follow the one rule of
+  // MetadataColumns (decode/metadata_columns.h), as with kJson; otherwise kInvalidArgument
+  // naming the columns.
   static Result<PayloadDecoder> Create(const TableSchema& schema, const DecoderOptions& decoder,
                                        const PayloadOptions& payload);
   PayloadDecoder(PayloadDecoder&&) noexcept;

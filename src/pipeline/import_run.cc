@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/sequence_number.h"
+#include "decode/metadata_columns.h"
 #include "common/time_format.h"
 #include "kinesis/kpl_aggregation.h"
 
@@ -360,18 +361,12 @@ Status CheckStreamIdentity(const ShardPositions& positions, const StreamSummary&
 
 // A sequence number is a decimal string of up to 129 digits (56 today): a metadata column that
 // cannot hold every one would turn every record into a bad record, so it is refused up front.
-constexpr int64_t kMaxSequenceNumberDigits = 129;
-
 Status CheckSequenceNumberColumn(const TableSchema& schema) {
   const ColumnSpec* c = schema.FindMetadata(MetadataColumn::kSequenceNumber);
   if (c == nullptr) return Status::Ok();
-  const bool text = c->type == ColumnType::kVarchar &&
-                    (c->max_length < 0 || c->max_length >= kMaxSequenceNumberDigits);
-  // PostgreSQL numeric wide enough (or unconstrained) takes the exact value as text.
-  const bool numeric = c->type == ColumnType::kDecimal &&
-                       (c->decimal_unconstrained ||
-                        c->decimal_width - c->decimal_scale >= kMaxSequenceNumberDigits);
-  if (text || numeric) return Status::Ok();
+  // The decoders' rule (decode/metadata_columns.h): VARCHAR (PostgreSQL text or varchar(n) with
+  // n >= 129) or a numeric wide enough (or unconstrained), which takes the exact value as text.
+  if (SequenceNumberColumnIsWide(*c)) return Status::Ok();
   return InvalidArgument("table '" + schema.QualifiedName() + "' column '" + c->name + "' is " +
                          c->type_name + ", which cannot hold every Kinesis sequence number "
                          "(decimal strings of up to 129 digits; today's have 56): make it "

@@ -148,7 +148,8 @@ TEST(TimeFormatTest, RejectsMalformedText) {
   for (const char* text : {"", "2024", "2024-1-01", "2024-01-01T", "2024-01-01T10",
                            "2024-01-01T25:00:00Z", "2024-01-01T10:60:00Z", "2024-01-01T10:00:00.Z",
                            "2024-01-01T10:00:00Zx", "2024-01-01T10:00:00+2", "2024-01-01X10:00",
-                           "2024-01-01T10:00:00+24:00"}) {
+                           "2024-01-01T10:00:00+24:00", "2024-01-01T10:00:60Z",
+                           "2024-01-01T10:00:00.1234567890Z"}) {
     EXPECT_FALSE(ParseIso8601Micros(text).ok()) << text;
   }
 }
@@ -171,7 +172,9 @@ TEST(TimeFormatTest, FractionalSeconds) {
   EXPECT_EQ(ParseOk("2024-05-01T12:00:00.5Z"), base + 500000);
   EXPECT_EQ(ParseOk("2024-05-01T12:00:00.123Z"), base + 123000);
   EXPECT_EQ(ParseOk("2024-05-01T12:00:00.123456Z"), base + 123456);
-  EXPECT_EQ(ParseOk("2024-05-01T12:00:00.1234569Z"), base + 123456);  // beyond µs: truncated
+  // Beyond µs: rounded half away from zero, as for a TIMESTAMP column (civil_time.h).
+  EXPECT_EQ(ParseOk("2024-05-01T12:00:00.1234569Z"), base + 123457);
+  EXPECT_EQ(ParseOk("2024-05-01T12:00:00.1234564Z"), base + 123456);
   EXPECT_EQ(ParseOk("2024-05-01T12:00:00,25Z"), base + 250000);
   EXPECT_EQ(ParseOk("2024-05-01T12:00:00.5+01:00"), base - 3600 * kUsPerSec + 500000);
   // Before the epoch the fraction still counts forward from the second.
