@@ -154,14 +154,14 @@ Result<TableSchema> DescribePgTable(PostgresConnection& connection, const std::s
       "WHERE c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
       "  AND CASE WHEN $1::text IS NULL THEN s.ord IS NOT NULL ELSE n.nspname = $1 END "
       "ORDER BY s.ord NULLS LAST LIMIT 1";
-  KI_ASSIGN_OR_RETURN(PgResult found,
-                      connection.Exec(kFindTable, {nspname ? nspname->c_str() : nullptr, relname.c_str()},
-                           where));
+  KI_ASSIGN_OR_RETURN(
+      PgResult found,
+      connection.Exec(kFindTable, {nspname ? nspname->c_str() : nullptr, relname.c_str()}, where));
   if (PQntuples(found.get()) == 0) {
     std::string searched;
     if (!nspname) {
-      auto path = connection.Exec("SELECT array_to_string(pg_catalog.current_schemas(false), ', ')", {},
-                       where);
+      auto path = connection.Exec(
+          "SELECT array_to_string(pg_catalog.current_schemas(false), ', ')", {}, where);
       if (path.ok() && PQntuples(path->get()) == 1) {
         searched = " (searched the schemas of search_path: " +
                    PgValue(path->get(), 0, 0).value_or("") + ")";
@@ -181,7 +181,8 @@ Result<TableSchema> DescribePgTable(PostgresConnection& connection, const std::s
   schema.table = PgValue(found.get(), 0, 1).value_or("");
 
   KI_ASSIGN_OR_RETURN(std::vector<PgCatalogColumn> columns,
-                      ReadPgColumns(connection, PgQualifiedSql(schema.schema, schema.table), where));
+                      ReadPgColumns(connection, PgQualifiedSql(schema.schema, schema.table),
+                                    where));
   for (PgCatalogColumn& column : columns) {
     const PgType& type = column.type;
     ColumnSpec spec;

@@ -71,8 +71,9 @@ std::string PostgresConnection::Scrub(std::string message) const {
   return ScrubSecrets(std::move(message), secrets_);
 }
 
-Result<PgResult> PostgresConnection::Exec(const std::string& sql, const std::vector<const char*>& params,
-                                    const std::string& what) {
+Result<PgResult> PostgresConnection::Exec(const std::string& sql,
+                                          const std::vector<const char*>& params,
+                                          const std::string& what) {
   PgResult result(PQexecParams(connection_.get(), sql.c_str(), static_cast<int>(params.size()),
                                nullptr, params.data(), nullptr, nullptr, 0));
   const ExecStatusType status =

@@ -13,7 +13,8 @@
 
 namespace ki {
 
-inline constexpr char kBinaryCopyHeader[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";  // signature, flags, ext
+// The file header: signature, flags, header extension length.
+inline constexpr char kBinaryCopyHeader[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 inline constexpr size_t kBinaryCopyHeaderSize = 19;
 inline constexpr int64_t kPostgresEpochDays = 10957;                // 2000-01-01 - 1970-01-01
 inline constexpr int64_t kPostgresEpochMicros = 946684800000000LL;  // the same in microseconds
@@ -88,8 +89,8 @@ void PutNumericScaledField(std::string& out, unsigned __int128 magnitude, bool n
 // DECIMAL(<=18) cells (Cell.i64) and DECIMAL(19..38) cells (Cell.i128): the scaled integer.
 inline void PutNumeric64Field(std::string& out, int64_t value, uint8_t scale) {
   const bool negative = value < 0;
-  PutNumericScaledField(out, negative ? ~static_cast<uint64_t>(value) + 1 : static_cast<uint64_t>(value),
-                        negative, scale);
+  const auto bits = static_cast<uint64_t>(value);
+  PutNumericScaledField(out, negative ? ~bits + 1 : bits, negative, scale);
 }
 inline void PutNumeric128Field(std::string& out, __int128 value, uint8_t scale) {
   const bool negative = value < 0;
