@@ -7,6 +7,10 @@
 // open a file through one DuckDbSink only.
 //
 // Used from one thread at a time (the Sink contract).
+//
+// Files: duckdb_sink.cc (open, catalog, Begin, Append's column writers, rejects, commit),
+// duckdb_positions.cc (the positions members), duckdb_statements.h (bound statements),
+// duckdb_nested.h (LIST/STRUCT cells).
 #pragma once
 
 #include <cstdint>

@@ -13,25 +13,28 @@
 // RedactConnectionString); PGPASSWORD, ~/.pgpass, PGSERVICE etc. work through libpq as usual.
 //
 // Used from one thread at a time (the Sink contract).
+//
+// This class holds the run's state and the Sink contract's checks; the work is done by
+// PostgresConnection (connecting, statements, errors -> Status), the catalog (postgres_catalog.h),
+// PgCopyWriter (binary COPY, with postgres_array.h and postgres_copy_format.h), PgPositions and
+// PgRejects.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "sink/postgres/postgres_handles.h"
+#include "sink/postgres/postgres_connection.h"
+#include "sink/postgres/postgres_copy_writer.h"
+#include "sink/postgres/postgres_positions.h"
+#include "sink/postgres/postgres_rejects.h"
 #include "sink/sink.h"
 
 namespace ki {
-
-// Reads LIST cells' canonical text (defined in postgres_sink.cc).
-struct PgListParser;
 
 struct PostgresSinkOptions {
   // A second run on the same (stream, table) waits for the first to finish instead of failing.
@@ -127,88 +130,20 @@ class PostgresSink final : public Sink {
   int BackendPid() const;
 
  private:
-  // How Append writes a column in COPY's binary format; chosen once in Begin from the column's
-  // catalog type.
-  enum class ColumnWriter {
-    kBool,
-    kInt16,
-    kInt32,
-    kInt64,
-    kNumeric64,   // DECIMAL(<=18) from Cell.i64
-    kNumeric128,  // DECIMAL(19..38) from Cell.i128
-    kNumericText,  // numeric(p > 38) and unconstrained numeric from the decoder's canonical text
-    kFloat4,
-    kFloat8,
-    kText,   // text, varchar, char, json: the UTF-8 bytes
-    kJsonb,  // version byte 1, then the text
-    kBytes,  // bytea
-    kDate,
-    kTimestamp,  // timestamp and timestamptz: microseconds since 2000-01-01 UTC
-    kTime,
-    kUuid,
-    kList,      // one-dimensional array, encoded by CheckBatch (list_bytes_)
-    kNullOnly,  // unsupported type: only NULL is written
-  };
-  // The element of a kList column, as Begin found it in the catalog.
-  struct ListElement {
-    ColumnType type = ColumnType::kUnsupported;
-    uint32_t oid = 0;      // the element type's OID, which array_recv checks
-    uint8_t decimal_scale = 0;
-    bool text_decimal = false;  // numeric(p > 38)[] or numeric[]: canonical text elements
-    int64_t max_length = -1;  // varchar(n)[]: n
-  };
+  PostgresSink(PostgresConnection connection, Clock& clock, PostgresSinkOptions options);
 
-  PostgresSink(std::string conninfo, PgConnection connection, Clock& clock,
-               PostgresSinkOptions options);
-
-  // Runs `sql` with text parameters (nullptr = NULL). `what` prefixes error messages.
-  Result<PgResult> Exec(const std::string& sql, const std::vector<const char*>& params,
-                        const std::string& what);
-  Status ExecCommand(const std::string& sql, const std::string& what) {
-    auto r = Exec(sql, {}, what);
-    return r.ok() ? Status::Ok() : r.status();
-  }
-  // Turns the error of a failed statement (or of the connection) into a Status.
-  Status ErrorFrom(const PGresult* result, const std::string& what);
-  Status LockStream(const std::string& stream);
-  Status CreatePositionsTable();
   std::string TableForMessages() const;
-  std::string Scrub(std::string message) const;
-  // Appends row `row` of `batch` to `out` as one tuple of COPY binary format (LIST cells from
-  // list_bytes_, which CheckBatch filled for the same batch).
-  void EncodeRow(const RowBatch& batch, size_t row, std::string& out) const;
-  // Checks the text cells and encodes the LIST cells (into list_bytes_/list_cells_).
-  Status CheckBatch(const RowBatch& batch);
-  // Appends the binary array of one LIST cell's canonical text to list_bytes_ (without the
-  // field's length). On failure returns the reason: a bad element (`*bad_record` set) or text
-  // that is not the decoder's canonical form.
-  std::string EncodeList(const ListElement& element, std::string_view text, bool* bad_record);
+  // The guard of the calls that need an open run which no earlier statement broke.
+  Status CheckRunOpen(const char* call) const;
 
-  std::string conninfo_redacted_;
-  std::vector<std::string> secrets_;
-  Clock* clock_;
-  PostgresSinkOptions options_;
-  PgConnection connection_;
+  PostgresConnection connection_;  // also holds the run's transaction state
+  PgPositions positions_;
+  PgRejects rejects_;
+  PgCopyWriter copy_writer_;
 
   // State of the open run (between Begin and Commit/Rollback).
-  bool in_transaction_ = false;
-  bool broken_ = false;  // the server aborted the transaction; only Rollback is possible
   TableSchema schema_;
-  std::string table_sql_;            // "schema"."table"
-  std::string positions_table_sql_;  // "schema".kinesis_import_positions
-  std::string copy_sql_;             // COPY "schema"."table" ("a", "b") FROM STDIN
-  std::string rejects_table_sql_;
-  std::vector<ColumnWriter> writers_;
-  std::vector<ListElement> list_elements_;  // per column; used for kList columns only
-  std::vector<int> list_index_;             // per column: its index among the kList columns
-  size_t list_columns_ = 0;
-  // The current batch's encoded LIST cells: list_cells_[row * list_columns_ + index] is the
-  // {offset, size} of its bytes in list_bytes_.
-  std::string list_bytes_;
-  std::vector<std::pair<size_t, size_t>> list_cells_;
-  std::unique_ptr<PgListParser> list_parser_;  // simdjson parser and padded buffer
-  std::set<std::string> locked_streams_;
-  std::string buffer_;
+  std::string table_sql_;  // "schema"."table"
 };
 
 }  // namespace ki
