@@ -10,7 +10,7 @@
 
 #include "common/base64.h"
 #include "decode/decimal.h"
-#include "decode/json_decoder.h"
+#include "common/canonical_text.h"
 #include "sink/duckdb/duckdb_handles.h"
 
 // Why On-Demand and not DOM for the canonical text: DECIMAL(19..38) and HUGEINT elements are JSON

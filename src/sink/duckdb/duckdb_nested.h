@@ -1,5 +1,5 @@
 // LIST and STRUCT columns of the DuckDB sink: their shape from DuckDB's catalog, and writing the
-// decoder's canonical text of such a cell (see decode/json_decoder.h) into a data chunk vector.
+// decoder's canonical text of such a cell (see common/canonical_text.h) into a data chunk vector.
 // Used only by DuckDbSink (DescribeTable, Begin, Append), from the sink's thread.
 #pragma once
 

@@ -10,7 +10,7 @@
 
 #include "common/utf8.h"
 #include "decode/decimal.h"
-#include "decode/json_decoder.h"
+#include "common/canonical_text.h"
 #include "sink/postgres/postgres_copy_format.h"
 
 namespace ki {

@@ -1,5 +1,5 @@
 // The PostgreSQL sink's array encoder: a LIST cell (the decoder's canonical JSON text, see
-// json_decoder.h) -> PostgreSQL's binary array format (one dimension, lower bound 1; an empty
+// common/canonical_text.h) -> PostgreSQL's binary array format (one dimension, lower bound 1; an empty
 // array has no dimension), for binary COPY (postgres_copy_writer.h). Also the text rules that
 // PostgreSQL applies to text values and text elements (no NUL, UTF-8, varchar(n)/char(n) length).
 #pragma once

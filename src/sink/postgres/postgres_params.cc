@@ -1,5 +1,7 @@
 #include "sink/postgres/postgres_params.h"
 
+#include "common/civil_time.h"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -26,38 +28,20 @@ inline void AppendPadded(std::string& out, int64_t n, int width) {
   out.append(buf, static_cast<size_t>(width));
 }
 
-struct CivilDate {
-  int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-// Days since 1970-01-01 -> proleptic Gregorian date (H. Hinnant's algorithm).
-inline CivilDate CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const uint64_t doe = static_cast<uint64_t>(z - era * 146097);
-  const uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const uint64_t mp = (5 * doy + 2) / 153;
-  const unsigned d = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
-  const unsigned m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  return {y + (m <= 2 ? 1 : 0), m, d};
-}
-
 // "YYYY-MM-DD"; returns whether the year is BC (year <= 0 is 1 - year BC in PostgreSQL), for the
 // caller to append " BC" after the rest of the value.
 inline bool AppendDate(std::string& out, int64_t days) {
-  const CivilDate date = CivilFromDays(days);
-  const bool bc = date.year <= 0;
-  const int64_t year = bc ? 1 - date.year : date.year;
+  int64_t civil_year = 0;
+  unsigned month = 0, day = 0;
+  CivilFromDays(days, &civil_year, &month, &day);  // common/civil_time.h, the one conversion
+  const bool bc = civil_year <= 0;
+  const int64_t year = bc ? 1 - civil_year : civil_year;
   if (year >= 10000) AppendSigned(out, year);
   else AppendPadded(out, year, 4);
   out.push_back('-');
-  AppendPadded(out, date.month, 2);
+  AppendPadded(out, month, 2);
   out.push_back('-');
-  AppendPadded(out, date.day, 2);
+  AppendPadded(out, day, 2);
   return bc;
 }
 
