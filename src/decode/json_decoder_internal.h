@@ -128,23 +128,6 @@ inline simdjson::error_code FieldKey(od::field& field, std::string_view* key) {
   return token;
 }
 
-inline bool IsIntegerType(ColumnType t) {
-  switch (t) {
-    case ColumnType::kTinyInt:
-    case ColumnType::kSmallInt:
-    case ColumnType::kInteger:
-    case ColumnType::kBigInt:
-    case ColumnType::kHugeInt:
-    case ColumnType::kUTinyInt:
-    case ColumnType::kUSmallInt:
-    case ColumnType::kUInteger:
-    case ColumnType::kUBigInt:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // ---- Paths (--map) ---------------------------------------------------------------------------
 
 struct PathStep {

@@ -10,23 +10,6 @@
 namespace ki {
 namespace {
 
-bool IsInteger(ColumnType t) {
-  switch (t) {
-    case ColumnType::kTinyInt:
-    case ColumnType::kSmallInt:
-    case ColumnType::kInteger:
-    case ColumnType::kBigInt:
-    case ColumnType::kHugeInt:
-    case ColumnType::kUTinyInt:
-    case ColumnType::kUSmallInt:
-    case ColumnType::kUInteger:
-    case ColumnType::kUBigInt:
-      return true;
-    default:
-      return false;
-  }
-}
-
 unsigned __int128 MaxValue(const ColumnSpec& c) {
   switch (c.type) {
     case ColumnType::kTinyInt: return 127;
@@ -61,7 +44,7 @@ const char* Needs(const ColumnSpec& c) {
                  ? ""
                  : "TIMESTAMP or TIMESTAMPTZ";
     case MetadataColumn::kSubsequenceNumber:
-      return c.type == ColumnType::kDecimal || IsInteger(c.type) ? ""
+      return c.type == ColumnType::kDecimal || IsIntegerType(c.type) ? ""
                                                                  : "an integer type or DECIMAL";
     case MetadataColumn::kNone:
       return "";

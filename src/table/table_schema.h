@@ -83,6 +83,24 @@ inline bool IsTextDecimal(const ColumnSpec& c) {
   return c.type == ColumnType::kDecimal && (c.decimal_unconstrained || c.decimal_width > 38);
 }
 
+// The integer types (not DECIMAL).
+inline bool IsIntegerType(ColumnType t) {
+  switch (t) {
+    case ColumnType::kTinyInt:
+    case ColumnType::kSmallInt:
+    case ColumnType::kInteger:
+    case ColumnType::kBigInt:
+    case ColumnType::kHugeInt:
+    case ColumnType::kUTinyInt:
+    case ColumnType::kUSmallInt:
+    case ColumnType::kUInteger:
+    case ColumnType::kUBigInt:
+      return true;
+    default:
+      return false;
+  }
+}
+
 inline bool IsNestedType(ColumnType type) {
   return type == ColumnType::kList || type == ColumnType::kStruct;
 }

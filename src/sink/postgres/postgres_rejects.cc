@@ -32,8 +32,10 @@ Status PgRejects::Prepare(const std::string& rejects_table, const std::string& d
       break;
     }
     const std::string sqlstate = created.status().detail().sqlstate;
-    const bool raced = sqlstate == "23505" || sqlstate == "42P07";  // unique index, duplicate table
-    if (!raced || attempt > 0) return created.status();
+    // The catalog's unique indexes (pg_class, or pg_type for the table's row type: 42710)
+    // or a duplicate table, depending on where the concurrent creation was seen.
+    const bool raced = sqlstate == "23505" || sqlstate == "42P07" || sqlstate == "42710";
+    if (!raced || attempt > 2) return created.status();
     connection.clear_broken();
     KI_RETURN_IF_ERROR(connection.ExecCommand("ROLLBACK TO SAVEPOINT kinesis_import_rejects", what));
     connection.clear_broken();
