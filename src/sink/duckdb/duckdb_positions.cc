@@ -32,7 +32,7 @@ Status DuckDbSink::MigratePositionsTable(const std::string& version_table_sql) {
                                     "SELECT CAST(max(version) AS VARCHAR) FROM " +
                                         version_table_sql + " WHERE component = $1",
                                     {std::string_view(kPositionsComponent)}, what));
-  const int64_t version = rows.empty() ? 1 : ParseInt64(rows[0][0]).value_or(1);
+  const int64_t version = rows.empty() ? 1 : ParseSqlInt64(rows[0][0]).value_or(1);
   if (version == kPositionsSchemaVersion) return Status::Ok();
   if (version > kPositionsSchemaVersion) {
     return FatalError(Describe() + ": " + positions_table_sql_ + " has schema version " +
@@ -71,11 +71,11 @@ Result<std::vector<StoredPosition>> DuckDbSink::ListPositions(const std::string&
     StoredPosition p;
     p.shard_id = *row[0];
     p.position.sequence_number = *row[1];
-    p.position.subsequence_number = ParseInt64(row[2]).value_or(-1);
-    p.position.resume_timestamp_ms = ParseInt64(row[3]).value_or(-1);
+    p.position.subsequence_number = ParseSqlInt64(row[2]).value_or(-1);
+    p.position.resume_timestamp_ms = ParseSqlInt64(row[3]).value_or(-1);
     p.position.stream_arn = row[4].value_or("");
-    p.position.stream_created_ms = ParseInt64(row[5]).value_or(-1);
-    p.updated_at_us = ParseInt64(row[6]).value_or(0);
+    p.position.stream_created_ms = ParseSqlInt64(row[5]).value_or(-1);
+    p.updated_at_us = ParseSqlInt64(row[6]).value_or(0);
     stored.push_back(std::move(p));
   }
   return stored;
@@ -137,8 +137,8 @@ Result<ShardPositions> DuckDbSink::LoadPositions(const std::string& stream) {
     if (!row[0] || !row[1]) continue;
     ShardPosition position;
     position.sequence_number = *row[1];
-    position.subsequence_number = sub_column != nullptr ? ParseInt64(row[2]).value_or(-1)
-                                                        : ParseInt64(row[3]).value_or(1) - 1;
+    position.subsequence_number = sub_column != nullptr ? ParseSqlInt64(row[2]).value_or(-1)
+                                                        : ParseSqlInt64(row[3]).value_or(1) - 1;
     position.derived = true;
     positions[*row[0]] = std::move(position);
   }

@@ -291,8 +291,8 @@ Result<TableSchema> DuckDbSink::DescribeTable(const std::string& table) {
     }
     spec.not_null = row[2].value_or("true") == "false";
     if (spec.type == ColumnType::kDecimal) {
-      const auto width = ParseInt64(row[3]);
-      const auto scale = ParseInt64(row[4]);
+      const auto width = ParseSqlInt64(row[3]);
+      const auto scale = ParseSqlInt64(row[4]);
       if (!width || !scale || *width < 1 || *width > 38 || *scale < 0 || *scale > *width) {
         return InternalError(where + ": column '" + spec.name + "' has type " + spec.type_name +
                              " without a usable precision/scale");

@@ -95,13 +95,4 @@ Status ExecuteWithParams(duckdb_connection connection, const std::string& sql,
   return ExecutePrepared(statement.get(), params, what, result);
 }
 
-std::optional<int64_t> ParseInt64(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  int64_t v = 0;
-  const char* end = text->data() + text->size();
-  auto [ptr, ec] = std::from_chars(text->data(), end, v);
-  if (ec != std::errc() || ptr != end) return std::nullopt;
-  return v;
-}
-
 }  // namespace ki::duckdb_statements

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "sink/sql_text.h"
 #include "common/status.h"
 #include "sink/duckdb/duckdb_handles.h"
 
@@ -40,7 +41,5 @@ SqlParam OptionalTimestamp(int64_t epoch_ms);
 // Runs a statement with parameters whose result is not read (DELETE, INSERT).
 Status ExecuteWithParams(duckdb_connection connection, const std::string& sql,
                          std::initializer_list<SqlParam> params, const std::string& what);
-// Text that is exactly a decimal int64; nullopt otherwise (and for NULL).
-std::optional<int64_t> ParseInt64(const std::optional<std::string>& text);
 
 }  // namespace ki::duckdb_statements

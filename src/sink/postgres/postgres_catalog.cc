@@ -110,17 +110,17 @@ Result<std::vector<PgCatalogColumn>> ReadPgColumns(PostgresConnection& connectio
     column.name = PgValue(res, r, 0).value_or("");
     column.type_name = PgValue(res, r, 1).value_or("");
     column.typname = PgValue(res, r, 2).value_or("");
-    const int64_t typmod = PgInt64(PgValue(res, r, 3)).value_or(-1);
+    const int64_t typmod = ParseSqlInt64(PgValue(res, r, 3)).value_or(-1);
     column.not_null = PgValue(res, r, 4).value_or("false") == "true";
     const bool builtin = PgValue(res, r, 5).value_or("false") == "true";
     const std::optional<std::string> element = PgValue(res, r, 6);
     if (builtin && element) {
       if (PgValue(res, r, 7).value_or("false") == "true") {
         column.type =
-            PgArrayTypeFromCatalog(*element, typmod, PgInt64(PgValue(res, r, 8)).value_or(0));
+            PgArrayTypeFromCatalog(*element, typmod, ParseSqlInt64(PgValue(res, r, 8)).value_or(0));
       }
       column.element_type_name = PgValue(res, r, 9).value_or(*element);
-      column.element_oid = static_cast<uint32_t>(PgInt64(PgValue(res, r, 10)).value_or(0));
+      column.element_oid = static_cast<uint32_t>(ParseSqlInt64(PgValue(res, r, 10)).value_or(0));
     } else if (builtin) {
       column.type = PgTypeFromCatalog(column.typname, typmod);
     }

@@ -18,15 +18,6 @@ std::optional<std::string> PgValue(const PGresult* result, int row, int column) 
                      static_cast<size_t>(PQgetlength(result, row, column)));
 }
 
-std::optional<int64_t> PgInt64(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  int64_t v = 0;
-  const char* end = text->data() + text->size();
-  auto [ptr, ec] = std::from_chars(text->data(), end, v);
-  if (ec != std::errc() || ptr != end) return std::nullopt;
-  return v;
-}
-
 std::string PgOneLine(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   for (char& c : s) {

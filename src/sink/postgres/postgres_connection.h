@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sink/sql_text.h"
 #include "common/status.h"
 #include "sink/postgres/postgres_handles.h"
 
@@ -80,8 +81,6 @@ class PostgresConnection {
 std::string PgQualifiedSql(const std::string& schema, const std::string& name);
 // A result cell as text; nullopt for NULL.
 std::optional<std::string> PgValue(const PGresult* result, int row, int column);
-// Text that is exactly a decimal int64; nullopt otherwise (and for NULL).
-std::optional<int64_t> PgInt64(const std::optional<std::string>& text);
 // `s` on one line without trailing newlines (libpq's messages end in one).
 std::string PgOneLine(std::string s);
 // An advisory lock key (bigint) from the text parameter $1.

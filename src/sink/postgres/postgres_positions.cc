@@ -28,7 +28,7 @@ Status PgPositions::CreateOrMigrate() {
                              {positions_table_sql_.c_str(), version_sql.c_str()}, what));
     if (PgValue(exists.get(), 0, 0).value_or("false") != "true") return 1;
     KI_ASSIGN_OR_RETURN(PgResult version, Exec(version_query, {}, what));
-    return PgInt64(PgValue(version.get(), 0, 0)).value_or(1);
+    return ParseSqlInt64(PgValue(version.get(), 0, 0)).value_or(1);
   };
   KI_ASSIGN_OR_RETURN(int64_t version, current_version());
   if (version == kPositionsSchemaVersion) return Status::Ok();
@@ -125,11 +125,11 @@ Result<std::vector<StoredPosition>> PgPositions::List(const std::string& stream)
     StoredPosition p;
     p.shard_id = *shard;
     p.position.sequence_number = *sequence;
-    p.position.subsequence_number = PgInt64(PgValue(rows.get(), r, 2)).value_or(-1);
-    p.position.resume_timestamp_ms = PgInt64(PgValue(rows.get(), r, 3)).value_or(-1);
+    p.position.subsequence_number = ParseSqlInt64(PgValue(rows.get(), r, 2)).value_or(-1);
+    p.position.resume_timestamp_ms = ParseSqlInt64(PgValue(rows.get(), r, 3)).value_or(-1);
     p.position.stream_arn = PgValue(rows.get(), r, 4).value_or("");
-    p.position.stream_created_ms = PgInt64(PgValue(rows.get(), r, 5)).value_or(-1);
-    p.updated_at_us = PgInt64(PgValue(rows.get(), r, 6)).value_or(0);
+    p.position.stream_created_ms = ParseSqlInt64(PgValue(rows.get(), r, 5)).value_or(-1);
+    p.updated_at_us = ParseSqlInt64(PgValue(rows.get(), r, 6)).value_or(0);
     stored.push_back(std::move(p));
   }
   return stored;
@@ -186,8 +186,8 @@ Result<ShardPositions> PgPositions::Load(const std::string& stream) {
     auto seq = PgValue(rows.get(), r, 1);
     if (!shard_id || !seq) continue;
     ShardPosition position(*seq, sub_column != nullptr
-                                     ? PgInt64(PgValue(rows.get(), r, 2)).value_or(-1)
-                                     : PgInt64(PgValue(rows.get(), r, 3)).value_or(1) - 1);
+                                     ? ParseSqlInt64(PgValue(rows.get(), r, 2)).value_or(-1)
+                                     : ParseSqlInt64(PgValue(rows.get(), r, 3)).value_or(1) - 1);
     position.derived = true;
     positions[*shard_id] = std::move(position);
   }
@@ -208,7 +208,7 @@ Result<int64_t> PgPositions::Delete(const std::string& stream, const std::string
                       Exec(sql, params,
                            Describe() + ": deleting positions of stream '" + stream +
                                "' for table '" + table_key + "'"));
-  return PgInt64(std::string(PQcmdTuples(result.get()))).value_or(0);
+  return ParseSqlInt64(std::string(PQcmdTuples(result.get()))).value_or(0);
 }
 
 Status PgPositions::Save(const std::string& stream, const ShardPositions& positions) {
