@@ -37,6 +37,9 @@ struct ShardPosition {
   // subsequence_number counts the user records of that record the table already holds, minus one
   // (the record is re-read AT its sequence number and those user records are skipped).
   bool derived = false;
+  // The shard is closed and was read to its end: it is never read again (its children may be).
+  // Stored with the last position (positions table schema version 3).
+  bool finished = false;
   bool operator==(const ShardPosition&) const = default;
 };
 
@@ -49,6 +52,7 @@ inline std::ostream& operator<<(std::ostream& os, const ShardPosition& p) {
   if (p.resume_timestamp_ms >= 0) os << " @" << p.resume_timestamp_ms;
   if (!p.stream_arn.empty()) os << " " << p.stream_arn << "@" << p.stream_created_ms;
   if (p.derived) os << " (derived)";
+  if (p.finished) os << " (finished)";
   return os;
 }
 
@@ -57,6 +61,19 @@ struct StoredPosition {
   std::string shard_id;
   ShardPosition position;
   int64_t updated_at_us = 0;
+};
+
+// Records lost to the stream's retention before they were imported (--on-trimmed continue):
+// a row of the kinesis_import_gaps table, written in the transaction that reads past the gap.
+struct RetentionGap {
+  std::string stream;
+  std::string shard_id;
+  // The last imported position (the stored one), and the first record read after the gap
+  // (empty when nothing of the shard is left: it expired from the stream).
+  std::string last_sequence_number;
+  int64_t last_subsequence_number = -1;
+  std::string first_sequence_number_after;
+  int64_t detected_at_us = 0;  // epoch microseconds
 };
 
 // A record that could not be converted, kept for replay under the dead-letter policy.
@@ -102,7 +119,8 @@ class Sink {
   // Appends the batch's rows; its columns are the schema's columns in order.
   virtual Status Append(const RowBatch& batch) = 0;
 
-  // Records the positions of the shards that moved in this run (others stay as they are).
+  // Records the positions of the shards that moved in this run (others stay as they are),
+  // including ShardPosition::finished.
   virtual Status SavePositions(const std::string& stream, const ShardPositions& positions) = 0;
 
   // The stored positions of `stream` for the table (never derived), ordered by shard id.
@@ -122,6 +140,11 @@ class Sink {
   virtual Status PrepareRejects(const std::string& rejects_table) = 0;
   // Appends rejected records to the rejects table, in the run's transaction.
   virtual Status AppendRejects(const std::vector<RejectedRecord>& rejects) = 0;
+
+  // Appends rows to the gaps table (kinesis_import_gaps, beside the positions table: stream_name,
+  // table_name, shard_id, last_sequence_number, last_subsequence_number,
+  // first_sequence_number_after, detected_at), created if missing, in the open transaction.
+  virtual Status SaveGaps(const std::vector<RetentionGap>& gaps) = 0;
 
   virtual Status Commit() = 0;
   // Undoes everything since Begin. Safe to call when nothing was begun.
