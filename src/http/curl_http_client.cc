@@ -74,6 +74,13 @@ CurlHttpClient::CurlHttpClient(HttpOptions options) : impl_(std::make_unique<Imp
 
 CurlHttpClient::~CurlHttpClient() = default;
 
+namespace {
+// libcurl calls this about once a second and whenever data moves; non-zero aborts the transfer.
+int AbortWhenCancelled(void* token, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const CancellationToken*>(token)->cancelled() ? 1 : 0;
+}
+}  // namespace
+
 Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   CURL* curl = impl_->HandleForThisThread();
   if (!curl) return InternalError("curl_easy_init failed");
@@ -121,6 +128,11 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, o.insecure ? 0L : 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, o.insecure ? 0L : 2L);
 
+  if (request.cancel != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenCancelled);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<CancellationToken*>(request.cancel));
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   if (rc != CURLE_OK) {

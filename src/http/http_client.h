@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace ki {
@@ -21,6 +22,9 @@ struct HttpRequest {
   // This request's own time limit (connect included), e.g. what is left of a caller's retry
   // deadline. 0: the client's HttpOptions apply; otherwise the smaller of the two is used.
   std::chrono::milliseconds timeout{0};
+  // Aborts the transfer (as a retriable error) soon after it is set, so that a stopping
+  // consumer does not wait for a slow answer. Optional; not owned.
+  const CancellationToken* cancel = nullptr;
 };
 
 struct HttpResponse {

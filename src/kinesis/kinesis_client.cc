@@ -223,13 +223,15 @@ std::string Where(const CallContext& ctx) {
 }  // namespace
 
 Result<HttpResponse> KinesisClient::SendOnce(const CallContext& ctx, const std::string& body,
-                                             std::chrono::milliseconds timeout) {
+                                             std::chrono::milliseconds timeout,
+                                             const CancellationToken* cancel) {
   HttpRequest req;
   req.method = "POST";
   req.url = config_.endpoint + "/";
   req.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
   req.headers.emplace_back("X-Amz-Target", "Kinesis_20131202." + std::string(ctx.operation));
   req.body = body;
+  req.cancel = cancel;
   if (timeout != std::chrono::milliseconds::max()) req.timeout = std::max(timeout, std::chrono::milliseconds(1));
   SigningParams params;
   params.region = config_.region;
@@ -256,7 +258,7 @@ Result<T> KinesisClient::Call(const CallContext& ctx, const std::string& body,
                               const CancellationToken* cancel) {
   Backoff call_backoff(config_.retry, config_.random);
   auto attempt = [&](std::chrono::milliseconds remaining) -> Result<T> {
-    KI_ASSIGN_OR_RETURN(HttpResponse resp, SendOnce(ctx, body, remaining));
+    KI_ASSIGN_OR_RETURN(HttpResponse resp, SendOnce(ctx, body, remaining, cancel));
     auto parsed = parse(resp);
     if (!parsed.ok()) return parsed.status().WithContext(Where(ctx));
     return parsed;
@@ -286,7 +288,8 @@ Result<StreamSummary> KinesisClient::DescribeStreamSummary(const std::string& st
                              [](const HttpResponse& resp) { return ParseDescribeStreamSummary(resp.body); });
 }
 
-Result<std::vector<ShardInfo>> KinesisClient::ListShards(const ListShardsRequest& request) {
+Result<std::vector<ShardInfo>> KinesisClient::ListShards(const ListShardsRequest& request,
+                                                         const CancellationToken* cancel) {
   std::vector<ShardInfo> shards;
   std::string next_token;
   std::string_view stream = request.stream_name.empty() ? request.stream_arn : request.stream_name;
@@ -317,7 +320,8 @@ Result<std::vector<ShardInfo>> KinesisClient::ListShards(const ListShardsRequest
                               std::pair<std::vector<ShardInfo>, std::string> out;
                               KI_RETURN_IF_ERROR(ParseListShardsPage(resp.body, out.first, out.second));
                               return out;
-                            })));
+                            },
+                            cancel)));
     for (auto& info : page_result.first) shards.push_back(std::move(info));
     next_token = std::move(page_result.second);
     if (next_token.empty()) break;

@@ -38,7 +38,8 @@ class KinesisClient {
   Status CreateStream(const std::string& stream, int shard_count);
   Result<StreamSummary> DescribeStreamSummary(const std::string& stream);
   // All shards (every page). With max_results > 0, pages of that size are requested.
-  Result<std::vector<ShardInfo>> ListShards(const ListShardsRequest& request);
+  Result<std::vector<ShardInfo>> ListShards(const ListShardsRequest& request,
+                                            const CancellationToken* cancel = nullptr);
   // `cancel` (optional, also for GetRecords) stops the retries: checked before each attempt and
   // during backoff sleeps; a cancelled call returns CancelledStatus().
   Result<std::string> GetShardIterator(const std::string& stream, const std::string& shard_id,
@@ -56,11 +57,13 @@ class KinesisClient {
                                                         const std::vector<PutRecordsEntry>& entries);
 
   const KinesisClientConfig& config() const { return config_; }
+  HttpClient& http() const { return http_; }
+  Clock& clock() const { return clock_; }
 
  private:
   // One attempt: sign, send with `timeout`, turn a non-200 answer into its error status.
   Result<HttpResponse> SendOnce(const CallContext& ctx, const std::string& body,
-                                std::chrono::milliseconds timeout);
+                                std::chrono::milliseconds timeout, const CancellationToken* cancel);
   // The retried call: each attempt sends and then parses the body with `parse`, so an unreadable
   // body (a retriable error) is retried like a throttled call.
   template <typename T>
