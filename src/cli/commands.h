@@ -14,6 +14,7 @@ void RegisterPutCommand(CLI::App& app, std::function<int()>* run);
 void RegisterPeekCommand(CLI::App& app, std::function<int()>* run);
 void RegisterStreamCommand(CLI::App& app, std::function<int()>* run);
 void RegisterRunCommand(CLI::App& app, std::function<int()>* run);
+void RegisterFollowCommand(CLI::App& app, std::function<int()>* run);
 void RegisterSqlCommand(CLI::App& app, std::function<int()>* run);
 void RegisterPositionsCommand(CLI::App& app, std::function<int()>* run);
 

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   ki::cli::RegisterPeekCommand(app, &run);
   ki::cli::RegisterStreamCommand(app, &run);
   ki::cli::RegisterRunCommand(app, &run);
+  ki::cli::RegisterFollowCommand(app, &run);
   ki::cli::RegisterSqlCommand(app, &run);
   ki::cli::RegisterPositionsCommand(app, &run);
 

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "common/json_writer.h"
 #include "pipeline/import_run.h"
+#include "cli/follow_support.h"
 #include "sink/sink_factory.h"
 
 namespace ki::cli {
@@ -32,13 +33,19 @@ struct RunOptions {
   std::vector<std::string> maps;
   bool strict_keys = false;
   std::string epoch_unit = "s";
+  std::string on_trimmed = "fail";
+  int64_t max_buffer_mb = 256;
+  // follow
+  std::string commit_interval = "1s";
+  int64_t commit_records = 100000;
+  std::string shard_refresh = "30s";
 };
 
 // Fills options the command line did not set from the TOML job file. Keys mirror the Exasol
 // connector's parameter names and are matched in any case (STREAM_NAME, Stream_Name, stream_name),
 // as Exasol users write them; an unknown key, or two keys that differ only in case, is an error.
 // Precedence: flags > job file > environment.
-Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
+Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
   toml::table t;
   try {
     t = toml::parse_file(o.config);
@@ -49,7 +56,8 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   static const std::vector<std::string> kKnown = {
       "stream_name", "table_name", "db", "region", "endpoint_url", "connection_name", "connections_file",
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
-      "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline"};
+      "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline",
+      "on_trimmed", "max_buffer_mb", "commit_interval", "commit_records", "shard_refresh"};
   const std::string where = "job file '" + o.config + "'";
   // Lower-cased key -> (the key as written, its value).
   std::map<std::string, std::pair<std::string, const toml::node*>> keys;
@@ -92,30 +100,35 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   KI_RETURN_IF_ERROR(str("rejects_table", "--rejects-table", o.rejects_table));
   KI_RETURN_IF_ERROR(str("epoch_unit", "--epoch-unit", o.epoch_unit));
   KI_RETURN_IF_ERROR(str("retry_deadline", "--retry-deadline", o.aws.retry_deadline));
-  if (const toml::node* n = find("retry_deadline"); n && cmd.count("--retry-deadline") == 0) {
-    auto d = ParseDuration(o.aws.retry_deadline, where + ": " + name("retry_deadline"));
-    if (!d.ok()) return d.status();
-  }
-  if (const toml::node* n = find("strict_keys"); n && cmd.count("--strict-keys") == 0) {
-    auto v = n->value<bool>();
-    if (!v) return InvalidArgument(where + ": " + name("strict_keys") + " must be true or false");
-    o.strict_keys = *v;
-  }
-  if (const toml::node* n = find("map"); n && cmd.count("--map") == 0) {
-    const toml::array* arr = n->as_array();
-    if (!arr) return InvalidArgument(where + ": " + name("map") + " must be an array of \"column=path\" strings");
-    for (const auto& item : *arr) {
-      auto v = item.value<std::string>();
-      if (!v) return InvalidArgument(where + ": " + name("map") + " must be an array of \"column=path\" strings");
-      o.maps.push_back(*v);
+  KI_RETURN_IF_ERROR(str("on_trimmed", "--on-trimmed", o.on_trimmed));
+  if (!follow) {
+    for (const char* key : {"commit_interval", "commit_records", "shard_refresh"}) {
+      if (find(key))
+        return InvalidArgument(where + ": " + name(key) + " is a setting of `kinesis-import follow`; `run` "
+                               "commits once at the end");
     }
   }
-  if (const toml::node* n = find("max_bad_records"); n && cmd.count("--max-bad-records") == 0) {
-    auto v = n->value_exact<int64_t>();
-    if (!v || *v < 0)
-      return InvalidArgument(where + ": " + name("max_bad_records") + " must be a whole number (a TOML integer), at least 0");
-    o.max_bad_records = *v;
+  KI_RETURN_IF_ERROR(str("commit_interval", "--commit-interval", o.commit_interval));
+  KI_RETURN_IF_ERROR(str("shard_refresh", "--shard-refresh", o.shard_refresh));
+  const std::pair<const char*, const char*> durations[] = {
+      {"retry_deadline", "--retry-deadline"}, {"commit_interval", "--commit-interval"}, {"shard_refresh", "--shard-refresh"}};
+  for (const auto& [key, flag] : durations) {
+    if (const toml::node* n = find(key); n && cmd.count(flag) == 0) {
+      auto d = ParseDuration(*n->value<std::string>(), where + ": " + name(key));
+      if (!d.ok()) return d.status();
+    }
   }
+  auto positive = [&](const char* key, const char* flag, int64_t& target) -> Status {
+    const toml::node* n = find(key);
+    if (!n || cmd.count(flag) > 0) return Status::Ok();
+    auto v = n->value_exact<int64_t>();
+    if (!v || *v <= 0)
+      return InvalidArgument(where + ": " + name(key) + " must be a whole number (a TOML integer), at least 1");
+    target = *v;
+    return Status::Ok();
+  };
+  KI_RETURN_IF_ERROR(positive("commit_records", "--commit-records", o.commit_records));
+  KI_RETURN_IF_ERROR(positive("max_buffer_mb", "--max-buffer-mb", o.max_buffer_mb));
   if (const toml::node* n = find("max_records_per_run"); n && cmd.count("--max-records-per-run") == 0) {
     auto v = n->value_exact<int64_t>();
     if (!v || *v <= 0)
@@ -147,8 +160,12 @@ void PrintText(const ImportReport& r) {
     std::printf("%lld bad record(s) %s\n", static_cast<long long>(r.total_bad_records),
                 r.rejects_table.empty() ? "skipped" : ("written to " + r.rejects_table).c_str());
   }
-  std::printf("imported %lld records from %zu shard(s) in %.2f s\n", static_cast<long long>(r.total_records),
-              r.shards.size(), r.elapsed_seconds);
+  if (r.gaps > 0)
+    std::printf("%lld retention gap(s): records trimmed before they were imported (see kinesis_import_gaps)\n",
+                static_cast<long long>(r.gaps));
+  std::printf("imported %lld records from %zu shard(s) in %.2f s, %lld commit(s)\n",
+              static_cast<long long>(r.total_records), r.shards.size(), r.elapsed_seconds,
+              static_cast<long long>(r.commits));
 }
 
 void PrintJson(const ImportReport& r) {
@@ -175,41 +192,117 @@ void PrintJson(const ImportReport& r) {
     }
     out += "]";
     out += ",\"reached_cap\":" + std::string(s.reached_cap ? "true" : "false");
-    out += ",\"closed_shard_fully_read\":" + std::string(s.shard_closed_and_read ? "true" : "false") + "}";
+    out += ",\"closed_shard_fully_read\":" + std::string(s.shard_closed_and_read ? "true" : "false");
+    out += ",\"parents\":[";
+    for (size_t k = 0; k < s.parents.size(); ++k) out += (k ? "," : "") + JsonString(s.parents[k]);
+    out += "],\"gaps\":" + std::to_string(s.gaps) + "}";
   }
   char elapsed[32];
   std::snprintf(elapsed, sizeof elapsed, "%.3f", r.elapsed_seconds);
   out += "],\"total_records\":" + std::to_string(r.total_records) +
          ",\"total_bad_records\":" + std::to_string(r.total_bad_records) +
+         ",\"commits\":" + std::to_string(r.commits) + ",\"gaps\":" + std::to_string(r.gaps) +
          ",\"rejects_table\":" + (r.rejects_table.empty() ? std::string("null") : JsonString(r.rejects_table)) +
          ",\"elapsed_seconds\":" + elapsed + "}\n";
   std::fputs(out.c_str(), stdout);
 }
 
-}  // namespace
 
-void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
+
+// `run` and `follow` take the same options (follow adds its commit policy and shard refresh) and
+// build the same ImportOptions: one engine, two ways to drive it.
+Status BuildImportOptions(const RunOptions& o, const std::string& command, bool follow, ImportOptions& opts) {
+  if (o.stream.empty()) return InvalidArgument(command + ": --stream (or stream_name in --config) is required");
+  if (o.table.empty()) return InvalidArgument(command + ": --table (or table_name in --config) is required");
+  KI_RETURN_IF_ERROR(ValidateStreamName(o.stream));
+  if (o.mapping != "by-name" && o.mapping != "by-position")
+    return InvalidArgument(command + ": --mapping must be by-name or by-position");
+  opts.stream = o.stream;
+  opts.table = o.table;
+  opts.max_records_per_run = o.max_records;
+  opts.decoder.mapping = o.mapping == "by-position" ? ColumnMapping::kByPosition : ColumnMapping::kByName;
+  for (const auto& m : o.maps) {
+    auto parsed = ParseColumnPathArgument(m);
+    if (!parsed.ok()) return parsed.status().WithContext(command + ": --map '" + m + "'");
+    opts.decoder.column_paths.push_back(*parsed);
+  }
+  opts.decoder.strict_keys = o.strict_keys;
+  if (o.epoch_unit == "ms") opts.decoder.epoch_unit = EpochUnit::kMilliseconds;
+  else if (o.epoch_unit == "us") opts.decoder.epoch_unit = EpochUnit::kMicroseconds;
+  else if (o.epoch_unit == "s") opts.decoder.epoch_unit = EpochUnit::kSeconds;
+  else return InvalidArgument(command + ": --epoch-unit must be s, ms or us");
+  if (o.format == "ndjson") opts.payload.format = PayloadFormat::kNdjson;
+  else if (o.format == "raw") opts.payload.format = PayloadFormat::kRaw;
+  else if (o.format == "json") opts.payload.format = PayloadFormat::kJson;
+  else return InvalidArgument(command + ": --format must be json, ndjson or raw");
+  if (o.on_error == "skip") opts.on_error = OnError::kSkip;
+  else if (o.on_error == "dead-letter") opts.on_error = OnError::kDeadLetter;
+  else if (o.on_error == "fail") opts.on_error = OnError::kFail;
+  else return InvalidArgument(command + ": --on-error must be fail, skip or dead-letter");
+  if (!o.rejects_table.empty() && opts.on_error != OnError::kDeadLetter)
+    return InvalidArgument(command + ": --rejects-table needs --on-error dead-letter");
+  if (o.on_trimmed == "fail") opts.on_trimmed = OnTrimmed::kFail;
+  else if (o.on_trimmed == "continue") opts.on_trimmed = OnTrimmed::kContinue;
+  else return InvalidArgument(command + ": --on-trimmed must be fail or continue");
+  if (o.max_buffer_mb < 16) return InvalidArgument(command + ": --max-buffer-mb must be at least 16");
+  opts.max_buffer_bytes = static_cast<size_t>(o.max_buffer_mb) << 20;
+  opts.rejects_table = o.rejects_table;
+  opts.max_bad_records = o.max_bad_records;
+  KI_ASSIGN_OR_RETURN(opts.start_position, ParseStartPosition(o.start_position));
+  opts.follow = follow;
+  if (follow) {
+    KI_ASSIGN_OR_RETURN(opts.commit_interval, ParseDuration(o.commit_interval, "--commit-interval"));
+    KI_ASSIGN_OR_RETURN(opts.shard_refresh, ParseDuration(o.shard_refresh, "--shard-refresh"));
+    if (opts.commit_interval.count() <= 0) return InvalidArgument(command + ": --commit-interval must be positive");
+    if (opts.shard_refresh.count() <= 0) return InvalidArgument(command + ": --shard-refresh must be positive");
+    if (o.commit_records <= 0) return InvalidArgument(command + ": --commit-records must be at least 1");
+    opts.commit_records = o.commit_records;
+  }
+  return Status::Ok();
+}
+
+void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow) {
+  const char* name = follow ? "follow" : "run";
   auto* cmd = app.add_subcommand(
-      "run",
-      "import what is new in a stream into a table, exactly once: rows and shard positions are "
-      "committed in one transaction, so a failed run changes nothing and the next run resumes");
+      name,
+      follow ? "import a stream continuously, exactly once: commits rows and shard positions every "
+               "--commit-interval or --commit-records, follows splits and merges (parents before children), "
+               "survives Kinesis and database outages; SIGINT/SIGTERM commit what is read and exit 0, a second "
+               "signal exits at once without committing"
+             : "import what is new in a stream into a table, exactly once: rows and shard positions are "
+               "committed in one transaction, so a failed run changes nothing and the next run resumes");
   auto o = std::make_shared<RunOptions>();
   cmd->add_option("--config", o->config,
-                  "TOML job file; keys mirror the flags: stream_name, table_name, db, region, endpoint_url, "
-                  "connection_name, connections_file, profile, max_records_per_run, start_position, mapping, "
-                  "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit, "
-                  "retry_deadline; in any case (STREAM_NAME as in the Exasol connector). "
-                  "Flags override the file, the file overrides the environment");
+                  std::string("TOML job file; keys mirror the flags: stream_name, table_name, db, region, endpoint_url, "
+                              "connection_name, connections_file, profile, max_records_per_run, start_position, mapping, "
+                              "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit, "
+                              "retry_deadline, on_trimmed, max_buffer_mb") +
+                      (follow ? ", commit_interval, commit_records, shard_refresh" : "") +
+                      "; in any case (STREAM_NAME as in the Exasol connector). "
+                      "Flags override the file, the file overrides the environment");
   cmd->add_option("--stream", o->stream, "stream name");
   cmd->add_option("--table", o->table, "target table (must exist; may be schema.table)");
   cmd->add_option("--db", o->db, "target database: a DuckDB file, or PostgreSQL as a libpq URI (postgresql://user@host:port/db) or "
                   "key=value conninfo (host=... dbname=...); passwords via PGPASSWORD or ~/.pgpass")
       ->capture_default_str();
-  cmd->add_option("--max-records-per-run", o->max_records, "at most this many records per shard in one run (at least 1)")
-      ->check(AtLeast(1))
-      ->capture_default_str();
+  if (!follow) {
+    cmd->add_option("--max-records-per-run", o->max_records, "at most this many records per shard in one run (at least 1)")
+        ->check(AtLeast(1))
+        ->capture_default_str();
+  } else {
+    cmd->add_option("--commit-interval", o->commit_interval,
+                    "commit at least this often while records arrive: 250ms, 2s, 1m")
+        ->capture_default_str();
+    cmd->add_option("--commit-records", o->commit_records, "commit when this many rows are appended")
+        ->check(AtLeast(1))
+        ->capture_default_str();
+    cmd->add_option("--shard-refresh", o->shard_refresh,
+                    "how often the shard list is read again to find new shards (at once when a shard ends)")
+        ->capture_default_str();
+  }
   cmd->add_option("--start-position", o->start_position,
-                  "where a shard without a stored position starts: trim_horizon, latest, at_timestamp:ISO8601")
+                  "where a shard without a stored position starts: trim_horizon, latest, at_timestamp:ISO8601 "
+                  "(a child shard whose parents were read starts at its beginning)")
       ->capture_default_str();
   cmd->add_option("--mapping", o->mapping,
                   "by-name: JSON keys to column names (case-insensitive); by-position: values in document "
@@ -239,56 +332,39 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--rejects-table", o->rejects_table,
                   "rejects table for --on-error dead-letter (default <table>_rejects; created if missing)");
   cmd->add_option("--max-bad-records", o->max_bad_records,
-                  "with skip/dead-letter: roll back the run when it meets more than N bad records")
+                  follow ? "with skip/dead-letter: stop when more than N bad records were met since the start"
+                         : "with skip/dead-letter: roll back the run when it meets more than N bad records")
       ->check(AtLeast(0));
-  cmd->add_option("--output", o->output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  cmd->add_option("--on-trimmed", o->on_trimmed,
+                  "a stored position the stream's retention trimmed past (records lost before they were imported): "
+                  "fail (stop, naming stream, shard and positions) or continue (warn, record the gap in "
+                  "kinesis_import_gaps in the same transaction, go on)")
+      ->check(CLI::IsMember({"fail", "continue"}))
+      ->capture_default_str();
+  cmd->add_option("--max-buffer-mb", o->max_buffer_mb,
+                  "memory for responses, decoded rows and the queue together; reading pauses when it is full")
+      ->check(AtLeast(16))
+      ->capture_default_str();
+  cmd->add_option("--output", o->output, follow ? "the report at exit: text or json" : "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   AddAwsOptions(*cmd, o->aws);
-  cmd->callback([o, run, cmd] {
-    *run = [o, cmd]() -> int {
+  cmd->callback([o, run, cmd, follow, name] {
+    *run = [o, cmd, follow, name]() -> int {
       if (!o->config.empty()) {
-        Status st = ApplyConfigFile(*cmd, *o);
+        Status st = ApplyConfigFile(*cmd, *o, follow);
         if (!st.ok()) return ReportError(st);
       }
-      if (o->stream.empty()) return ReportError(InvalidArgument("run: --stream (or stream_name in --config) is required"));
-      if (o->table.empty()) return ReportError(InvalidArgument("run: --table (or table_name in --config) is required"));
-      if (Status st = ValidateStreamName(o->stream); !st.ok()) return ReportError(st);
-      if (o->mapping != "by-name" && o->mapping != "by-position")
-        return ReportError(InvalidArgument("run: --mapping must be by-name or by-position"));
       ImportOptions opts;
-      opts.stream = o->stream;
-      opts.table = o->table;
-      opts.max_records_per_run = o->max_records;
-      opts.decoder.mapping = o->mapping == "by-position" ? ColumnMapping::kByPosition : ColumnMapping::kByName;
-      for (const auto& m : o->maps) {
-        auto parsed = ParseColumnPathArgument(m);
-        if (!parsed.ok()) return ReportError(parsed.status().WithContext("run: --map '" + m + "'"));
-        opts.decoder.column_paths.push_back(*parsed);
-      }
-      opts.decoder.strict_keys = o->strict_keys;
-      if (o->epoch_unit == "ms") opts.decoder.epoch_unit = EpochUnit::kMilliseconds;
-      else if (o->epoch_unit == "us") opts.decoder.epoch_unit = EpochUnit::kMicroseconds;
-      else if (o->epoch_unit == "s") opts.decoder.epoch_unit = EpochUnit::kSeconds;
-      else return ReportError(InvalidArgument("run: --epoch-unit must be s, ms or us"));
-      if (o->format == "ndjson") opts.payload.format = PayloadFormat::kNdjson;
-      else if (o->format == "raw") opts.payload.format = PayloadFormat::kRaw;
-      else if (o->format == "json") opts.payload.format = PayloadFormat::kJson;
-      else return ReportError(InvalidArgument("run: --format must be json, ndjson or raw"));
-      if (o->on_error == "skip") opts.on_error = OnError::kSkip;
-      else if (o->on_error == "dead-letter") opts.on_error = OnError::kDeadLetter;
-      else if (o->on_error == "fail") opts.on_error = OnError::kFail;
-      else return ReportError(InvalidArgument("run: --on-error must be fail, skip or dead-letter"));
-      if (!o->rejects_table.empty() && opts.on_error != OnError::kDeadLetter)
-        return ReportError(InvalidArgument("run: --rejects-table needs --on-error dead-letter"));
-      opts.rejects_table = o->rejects_table;
-      opts.max_bad_records = o->max_bad_records;
-      auto start = ParseStartPosition(o->start_position);
-      if (!start.ok()) return ReportError(start.status());
-      opts.start_position = *start;
+      if (Status st = BuildImportOptions(*o, name, follow, opts); !st.ok()) return ReportError(st);
       auto session = OpenKinesis(o->aws);
       if (!session.ok()) return ReportSetupError(session.status());
-      auto sink = OpenSink(o->db, DbAccess::kExisting);
-      if (!sink.ok()) return ReportError(sink.status());
-      auto report = RunImport(*session->client, **sink, opts, SystemClock());
+      Result<ImportReport> report = follow ? FollowCommand(*session->client, o->db, opts)
+                                           : [&]() -> Result<ImportReport> {
+                                               auto sink = OpenSink(o->db, DbAccess::kExisting);
+                                               if (!sink.ok()) return sink.status();
+                                               return RunImport(*session->client, **sink, opts, SystemClock());
+                                             }();
       if (!report.ok()) return ReportError(report.status());
       if (o->output == "json") PrintJson(*report);
       else PrintText(*report);
@@ -296,5 +372,10 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
     };
   });
 }
+
+}  // namespace
+
+void RegisterRunCommand(CLI::App& app, std::function<int()>* run) { RegisterImportCommand(app, run, false); }
+void RegisterFollowCommand(CLI::App& app, std::function<int()>* run) { RegisterImportCommand(app, run, true); }
 
 }  // namespace ki::cli

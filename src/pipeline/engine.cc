@@ -322,7 +322,7 @@ class Engine {
       KI_RETURN_IF_ERROR(TakeListing());
       const bool drained = !batch;
       if (stopping) {
-        if (drained) return Commit();
+        if (drained) return HasPending() ? Commit() : Status::Ok();
         continue;
       }
       if (!options_.follow) {
