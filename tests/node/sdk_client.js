@@ -14,13 +14,20 @@
 //                                 (aws-kinesis-agg); user record i gets partition key "pk<i%3>",
 //                                 every 4th an explicit hash key; --bad-md5 corrupts the checksum;
 //                                 --gzip 1 gzip-compresses each whole aggregate
+//   split --shard ID              split a shard at the middle of its hash key range, wait for ACTIVE
+//   merge --shard A --adjacent B  merge two adjacent shards, wait for ACTIVE
+//   produce --keys K --rounds N [--interval-ms M] [--first F]
+//                                 put N rounds of one record per key, {"k":"key<i>","n":<round>}
+//                                 with partition key key<i>; a round is put only after the last one
+//                                 was accepted, so each key's records are in the stream in order
 // Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the emulators do not check them.
 'use strict';
 // The SDK warns about Node 20 on every start; it is noise in test output.
 process.removeAllListeners('warning');
 const fs = require('fs');
 const { KinesisClient, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand,
-  CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } = require('@aws-sdk/client-kinesis');
+  CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand,
+  SplitShardCommand, MergeShardsCommand } = require('@aws-sdk/client-kinesis');
 const { NodeHttpHandler } = require('@smithy/node-http-handler');
 
 function args() {
@@ -172,8 +179,66 @@ async function put(binary) {
   process.stdout.write(`put ${n}\n`);
 }
 
+async function waitActive() {
+  for (let i = 0; i < 600; i++) {
+    const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: opt.stream }));
+    if (d.StreamDescriptionSummary.StreamStatus === 'ACTIVE') return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`stream ${opt.stream} did not become ACTIVE within 60 s`);
+}
+
+async function split() {
+  const shard = (await listShards(0)).find((s) => s.ShardId === opt.shard);
+  if (!shard) throw new Error(`no shard ${opt.shard}`);
+  const lo = BigInt(shard.HashKeyRange.StartingHashKey);
+  const hi = BigInt(shard.HashKeyRange.EndingHashKey);
+  await client.send(new SplitShardCommand({ StreamName: opt.stream, ShardToSplit: opt.shard,
+    NewStartingHashKey: String((lo + hi + 1n) / 2n) }));
+  await waitActive();
+}
+
+async function merge() {
+  await client.send(new MergeShardsCommand({ StreamName: opt.stream, ShardToMerge: opt.shard,
+    AdjacentShardToMerge: opt.adjacent }));
+  await waitActive();
+}
+
+async function produce() {
+  const keys = Number(opt.keys || 1);
+  const rounds = Number(opt.rounds || 1);
+  const first = Number(opt.first || 1);
+  const pause = Number(opt['interval-ms'] || 0);
+  let n = 0;
+  for (let r = first; r < first + rounds; r++) {
+    let batch = [];
+    for (let k = 0; k < keys; k++) {
+      batch.push({ Data: Buffer.from(JSON.stringify({ k: `key${k}`, n: r }), 'utf8'), PartitionKey: `key${k}` });
+    }
+    for (let attempt = 0; batch.length && attempt < 50; attempt++) {
+      let res;
+      try {
+        res = await client.send(new PutRecordsCommand({ StreamName: opt.stream, Records: batch }));
+      } catch (e) {
+        await new Promise((ok) => setTimeout(ok, 100 * (attempt + 1)));
+        continue;
+      }
+      const failed = [];
+      res.Records.forEach((x, i) => { if (x.ErrorCode) failed.push(batch[i]); else n++; });
+      batch = failed;
+      if (batch.length) await new Promise((ok) => setTimeout(ok, 100 * (attempt + 1)));
+    }
+    if (batch.length) throw new Error(`${batch.length} records could not be put`);
+    if (pause) await new Promise((ok) => setTimeout(ok, pause));
+  }
+  process.stdout.write(`put ${n}\n`);
+}
+
 (async () => {
   switch (opt._[0]) {
+    case 'split': await split(); break;
+    case 'merge': await merge(); break;
+    case 'produce': await produce(); break;
     case 'read-all': await readAll(); break;
     case 'list-shards': process.stdout.write(JSON.stringify(await listShards(Number(opt['max-results'] || 0))) + '\n'); break;
     case 'create': await create(); break;
