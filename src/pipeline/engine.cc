@@ -316,11 +316,9 @@ class Engine {
       if (stopping) until = clock_.Monotonic();
       auto batch = exchange_.Pop(until, clock_);
       if (Status f = exchange_.failure(); !f.ok()) return f;
-      if (batch) {
-        KI_RETURN_IF_ERROR(Take(std::move(batch)));
-      }
-      KI_RETURN_IF_ERROR(TakeListing());
       const bool drained = !batch;
+      if (batch) KI_RETURN_IF_ERROR(Take(std::move(batch)));
+      KI_RETURN_IF_ERROR(TakeListing());
       if (stopping) {
         if (drained) return HasPending() ? Commit() : Status::Ok();
         continue;
