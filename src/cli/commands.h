@@ -16,5 +16,6 @@ void RegisterStreamCommand(CLI::App& app, std::function<int()>* run);
 void RegisterRunCommand(CLI::App& app, std::function<int()>* run);
 void RegisterSqlCommand(CLI::App& app, std::function<int()>* run);
 void RegisterPositionsCommand(CLI::App& app, std::function<int()>* run);
+void RegisterSuggestTableCommand(CLI::App& app, std::function<int()>* run);
 
 }  // namespace ki::cli

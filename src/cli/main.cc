@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   ki::cli::RegisterRunCommand(app, &run);
   ki::cli::RegisterSqlCommand(app, &run);
   ki::cli::RegisterPositionsCommand(app, &run);
+  ki::cli::RegisterSuggestTableCommand(app, &run);
 
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "common/json_writer.h"
+#include "infer/infer_table.h"
 #include "pipeline/import_run.h"
 #include "sink/sink_factory.h"
 
@@ -32,6 +33,7 @@ struct RunOptions {
   std::vector<std::string> maps;
   bool strict_keys = false;
   std::string epoch_unit = "s";
+  bool create_table = false;
 };
 
 // Fills options the command line did not set from the TOML job file. Keys mirror the Exasol
@@ -49,7 +51,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
   static const std::vector<std::string> kKnown = {
       "stream_name", "table_name", "db", "region", "endpoint_url", "connection_name", "connections_file",
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
-      "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline"};
+      "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline", "create_table"};
   const std::string where = "job file '" + o.config + "'";
   // Lower-cased key -> (the key as written, its value).
   std::map<std::string, std::pair<std::string, const toml::node*>> keys;
@@ -100,6 +102,11 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o) {
     auto v = n->value<bool>();
     if (!v) return InvalidArgument(where + ": " + name("strict_keys") + " must be true or false");
     o.strict_keys = *v;
+  }
+  if (const toml::node* n = find("create_table"); n && cmd.count("--create-table") == 0) {
+    auto v = n->value<bool>();
+    if (!v) return InvalidArgument(where + ": " + name("create_table") + " must be true or false");
+    o.create_table = *v;
   }
   if (const toml::node* n = find("map"); n && cmd.count("--map") == 0) {
     const toml::array* arr = n->as_array();
@@ -242,6 +249,9 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
                   "with skip/dead-letter: roll back the run when it meets more than N bad records")
       ->check(AtLeast(0));
   cmd->add_option("--output", o->output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  cmd->add_flag("--create-table", o->create_table,
+                "create the table (and the DuckDB file) when missing, from a sample of the stream as "
+                "suggest-table infers it, committed before the run");
   AddAwsOptions(*cmd, o->aws);
   cmd->callback([o, run, cmd] {
     *run = [o, cmd]() -> int {
@@ -286,8 +296,27 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
       opts.start_position = *start;
       auto session = OpenKinesis(o->aws);
       if (!session.ok()) return ReportSetupError(session.status());
+      // Table inference (issue 16): --create-table creates a missing table first, in its own
+      // transaction (infer_table.h says why); without it, a missing table's error shows the
+      // statement inferred from the stream instead of a template.
+      InferTableRequest infer;
+      infer.sample.stream = o->stream;
+      infer.sample.from = *start;
+      infer.sample.format = opts.payload.format == PayloadFormat::kNdjson ? PayloadFormat::kNdjson : PayloadFormat::kJson;
+      infer.table = o->table;
+      infer.dialect = DialectOfDb(o->db);
+      if (o->create_table && opts.payload.format == PayloadFormat::kRaw)
+        return ReportError(InvalidArgument("run: --create-table infers columns from JSON records: use it with "
+                                           "--format json or ndjson"));
+      if (o->create_table) {
+        auto created = CreateTableFromStreamIfMissing(*session->client, SystemClock(), o->db, infer);
+        if (!created.ok()) return ReportError(created.status());
+      }
       auto sink = OpenSink(o->db, DbAccess::kExisting);
       if (!sink.ok()) return ReportError(sink.status());
+      if (auto described = (*sink)->DescribeTable(o->table); opts.payload.format != PayloadFormat::kRaw &&
+                                                            !described.ok() && described.status().kind() == ErrorKind::kNotFound)
+        return ReportError(MissingTableWithSuggestion(described.status(), *session->client, SystemClock(), infer));
       auto report = RunImport(*session->client, **sink, opts, SystemClock());
       if (!report.ok()) return ReportError(report.status());
       if (o->output == "json") PrintJson(*report);
