@@ -301,7 +301,9 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run) {
       // statement inferred from the stream instead of a template.
       InferTableRequest infer;
       infer.sample.stream = o->stream;
-      infer.sample.from = *start;
+      // A latest iterator sees only records put after it was taken: a sample from there is
+      // empty, so the table is inferred from the records already in the stream.
+      if (start->type != IteratorType::kLatest) infer.sample.from = *start;
       infer.sample.format = opts.payload.format == PayloadFormat::kNdjson ? PayloadFormat::kNdjson : PayloadFormat::kJson;
       infer.table = o->table;
       infer.dialect = DialectOfDb(o->db);

@@ -82,12 +82,13 @@ Result<StreamSample> SampleStream(KinesisClient& client, Clock& clock, const Sam
         in.partition_key = record.partition_key;
         in.arrival_time_us = record.arrival_time_ms * 1000;
         in.data = record.data;
-        KI_ASSIGN_OR_RETURN(DecodeOutcome outcome,
-                            decoder.Decode(in, -1, INT64_MAX, batch, [&](const BadUserRecord&) {
-                              ++sample.unreadable;
-                              return true;
-                            }));
-        (void)outcome;
+        KI_RETURN_IF_ERROR(decoder
+                               .Decode(in, -1, INT64_MAX, batch,
+                                       [&](const BadUserRecord&) {
+                                         ++sample.unreadable;
+                                         return true;
+                                       })
+                               .status());
         for (size_t row = 0; row < batch.num_rows() && remaining() > 0; ++row) {
           std::string_view user_record = batch.GetString(row, 0);
           if (options.format == PayloadFormat::kNdjson) {
