@@ -1,7 +1,7 @@
 #include "infer/ddl.h"
 
 #include <algorithm>
-#include <array>
+#include <iterator>
 #include <cctype>
 #include <string_view>
 
@@ -16,7 +16,7 @@ namespace {
 // Words either database reserves (or reads as a type or function name) where a column name
 // goes, plus the type names a reader would mistake for one. Quoting a word that needs no quotes
 // is harmless, so the list errs on the long side.
-constexpr std::array<std::string_view, 118> kKeywords = {
+constexpr std::string_view kKeywords[] = {
     "all", "analyse", "analyze", "and", "anti", "any", "array", "as", "asc", "asof",
     "asymmetric", "authorization", "between", "bigint", "binary", "bit", "boolean", "both",
     "case", "cast", "char", "character", "check", "collate", "collation", "column",
@@ -30,14 +30,12 @@ constexpr std::array<std::string_view, 118> kKeywords = {
     "localtimestamp", "map", "natural", "not", "notnull", "null", "numeric", "offset", "on",
     "only", "or", "order", "outer", "overlaps", "pivot", "placing", "positional", "primary",
     "qualify", "references", "returning", "right", "select", "semi", "session_user", "similar",
-    "some", "struct", "summarize", "symmetric", "table", "then", "time", "timestamp"};
-constexpr std::array<std::string_view, 17> kMoreKeywords = {
+    "some", "struct", "summarize", "symmetric", "table", "then", "time", "timestamp",
     "to", "trailing", "true", "union", "unique", "unpivot", "user", "using", "values",
     "varchar", "variadic", "verbose", "when", "where", "window", "with", "year"};
 
 bool IsKeyword(std::string_view lower) {
-  return std::find(kKeywords.begin(), kKeywords.end(), lower) != kKeywords.end() ||
-         std::find(kMoreKeywords.begin(), kMoreKeywords.end(), lower) != kMoreKeywords.end();
+  return std::find(std::begin(kKeywords), std::end(kKeywords), lower) != std::end(kKeywords);
 }
 
 // PostgreSQL truncates longer identifiers (NAMEDATALEN - 1), so `run` would not find the key.
