@@ -17,5 +17,6 @@ void RegisterRunCommand(CLI::App& app, std::function<int()>* run);
 void RegisterFollowCommand(CLI::App& app, std::function<int()>* run);
 void RegisterSqlCommand(CLI::App& app, std::function<int()>* run);
 void RegisterPositionsCommand(CLI::App& app, std::function<int()>* run);
+void RegisterSuggestTableCommand(CLI::App& app, std::function<int()>* run);
 
 }  // namespace ki::cli

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   ki::cli::RegisterFollowCommand(app, &run);
   ki::cli::RegisterSqlCommand(app, &run);
   ki::cli::RegisterPositionsCommand(app, &run);
+  ki::cli::RegisterSuggestTableCommand(app, &run);
 
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "common/json_writer.h"
+#include "infer/infer_table.h"
 #include "pipeline/import_run.h"
 #include "cli/follow_support.h"
 #include "sink/sink_factory.h"
@@ -39,6 +40,7 @@ struct RunOptions {
   std::string commit_interval = "1s";
   int64_t commit_records = 100000;
   std::string shard_refresh = "30s";
+  bool create_table = false;
 };
 
 // Fills options the command line did not set from the TOML job file. Keys mirror the Exasol
@@ -57,7 +59,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
       "stream_name", "table_name", "db", "region", "endpoint_url", "connection_name", "connections_file",
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
       "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline",
-      "on_trimmed", "max_buffer_mb", "commit_interval", "commit_records", "shard_refresh"};
+      "on_trimmed", "max_buffer_mb", "commit_interval", "commit_records", "shard_refresh", "create_table"};
   const std::string where = "job file '" + o.config + "'";
   // Lower-cased key -> (the key as written, its value).
   std::map<std::string, std::pair<std::string, const toml::node*>> keys;
@@ -261,6 +263,36 @@ Status BuildImportOptions(const RunOptions& o, const std::string& command, bool 
   return Status::Ok();
 }
 
+// Table inference (issue 16): --create-table creates a missing table first, in its own
+// transaction (infer_table.h says why); without it, a missing table's error shows the statement
+// inferred from the stream instead of a template.
+Status PrepareTable(const RunOptions& o, const std::string& command, const ImportOptions& opts, KinesisClient& kinesis) {
+  if (opts.payload.format == PayloadFormat::kRaw) {
+    if (o.create_table)
+      return InvalidArgument(command + ": --create-table infers columns from JSON records: use it with "
+                             "--format json or ndjson");
+    return Status::Ok();
+  }
+  InferTableRequest infer;
+  infer.sample.stream = o.stream;
+  // A latest iterator sees only records put after it was taken: a sample from there is empty, so
+  // the table is inferred from the records already in the stream.
+  if (opts.start_position.type != IteratorType::kLatest) infer.sample.from = opts.start_position;
+  infer.sample.format = opts.payload.format == PayloadFormat::kNdjson ? PayloadFormat::kNdjson : PayloadFormat::kJson;
+  infer.table = o.table;
+  infer.dialect = DialectOfDb(o.db);
+  if (o.create_table) {
+    auto created = CreateTableFromStreamIfMissing(kinesis, SystemClock(), o.db, infer);
+    if (!created.ok()) return created.status();
+  }
+  auto sink = OpenSink(o.db, DbAccess::kExisting);
+  if (!sink.ok()) return sink.status();
+  auto described = (*sink)->DescribeTable(o.table);
+  if (!described.ok() && described.status().kind() == ErrorKind::kNotFound)
+    return MissingTableWithSuggestion(described.status(), kinesis, SystemClock(), infer);
+  return Status::Ok();
+}
+
 void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow) {
   const char* name = follow ? "follow" : "run";
   auto* cmd = app.add_subcommand(
@@ -348,6 +380,9 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
   cmd->add_option("--output", o->output, follow ? "the report at exit: text or json" : "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  cmd->add_flag("--create-table", o->create_table,
+                "create the table (and the DuckDB file) when missing, from a sample of the stream as "
+                "suggest-table infers it, committed before the import starts");
   AddAwsOptions(*cmd, o->aws);
   cmd->callback([o, run, cmd, follow, name] {
     *run = [o, cmd, follow, name]() -> int {
@@ -359,6 +394,7 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
       if (Status st = BuildImportOptions(*o, name, follow, opts); !st.ok()) return ReportError(st);
       auto session = OpenKinesis(o->aws);
       if (!session.ok()) return ReportSetupError(session.status());
+      if (Status st = PrepareTable(*o, name, opts, *session->client); !st.ok()) return ReportError(st);
       Result<ImportReport> report = follow ? FollowCommand(*session->client, o->db, opts)
                                            : [&]() -> Result<ImportReport> {
                                                auto sink = OpenSink(o->db, DbAccess::kExisting);
