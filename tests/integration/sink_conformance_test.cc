@@ -19,6 +19,7 @@
 #include <ostream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "duckdb_file.h"
@@ -39,49 +40,6 @@ using test::Int128;
 using test::kSeqA;
 using test::kSeqB;
 using test::Rows;  // every value as text, NULL as "NULL"
-
-// One fresh, empty database for one test.
-class SinkHarness {
- public:
-  virtual ~SinkHarness() = default;
-  // A new sink (a new connection / file handle) on the test's database, with the real clock or
-  // the given one.
-  Result<std::unique_ptr<Sink>> Open() { return OpenWith(SystemClock()); }
-  virtual Result<std::unique_ptr<Sink>> OpenWith(Clock& clock) = 0;
-  // The schema unqualified names resolve to ("main" in DuckDB, the test's own in PostgreSQL).
-  virtual std::string DefaultSchema() = 0;
-  // Creates a schema of its own for this test, its name derived from `base` (PostgreSQL schemas
-  // are shared by the tests running in parallel), and returns the name, unquoted.
-  virtual std::string NewSchema(const std::string& base) = 0;
-  // Runs setup SQL (one or more statements); fails the test on error.
-  virtual void Exec(const std::string& sql) = 0;
-  // Runs one SELECT; fails the test on error.
-  virtual Rows Query(const std::string& select) = 0;
-  // Whether a table of this name exists in the test's default schema, or in `schema`.
-  bool TableExists(const std::string& name) { return TableExistsIn(DefaultSchema(), name); }
-  virtual bool TableExistsIn(const std::string& schema, const std::string& name) = 0;
-  // A SQL literal of a BLOB / bytea value.
-  virtual std::string BlobLiteral(const std::string& bytes) = 0;
-};
-
-struct SinkKind {
-  std::string name;
-  // VARCHAR(n) is enforced: a longer value is a bad record (PostgreSQL); or not (DuckDB).
-  bool enforces_varchar_length = false;
-  // The positions table is created inside the run's transaction, so a run that never commits
-  // leaves none behind (DuckDB); or in a short transaction of its own before the run, so two first
-  // runs cannot race to create it (PostgreSQL).
-  bool creates_positions_table_in_the_run = false;
-  // Type names that differ between the dialects.
-  std::string double_type;
-  std::string blob_type;
-  std::string text_type;  // as the missing-table message suggests it for the metadata columns
-  // Part of the error a second run on the same stream and table gets while the first is open.
-  std::string concurrent_run_message;
-  std::function<std::unique_ptr<SinkHarness>()> make;
-};
-
-void PrintTo(const SinkKind& kind, std::ostream* os) { *os << kind.name; }
 
 std::string Hex(const std::string& bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -105,6 +63,83 @@ std::string QuoteLiteral(const std::string& text) {
   return out + "'";
 }
 
+// One fresh, empty database for one test.
+class SinkHarness {
+ public:
+  virtual ~SinkHarness() = default;
+  // A new sink (a new connection / file handle) on the test's database, with the real clock or
+  // the given one.
+  Result<std::unique_ptr<Sink>> Open() { return OpenWith(SystemClock()); }
+  virtual Result<std::unique_ptr<Sink>> OpenWith(Clock& clock) = 0;
+  // The schema unqualified names resolve to ("main" in DuckDB, the test's own in PostgreSQL).
+  virtual std::string DefaultSchema() = 0;
+  // Creates a schema of its own for this test, its name derived from `base` (PostgreSQL schemas
+  // are shared by the tests running in parallel), and returns the name, unquoted.
+  virtual std::string NewSchema(const std::string& base) = 0;
+  // Runs setup SQL (one or more statements); fails the test on error.
+  virtual void Exec(const std::string& sql) = 0;
+  // Runs one SELECT; fails the test on error.
+  virtual Rows Query(const std::string& select) = 0;
+  // Whether a table of this name exists in the test's default schema, or in `schema`.
+  bool TableExists(const std::string& name) { return TableExistsIn(DefaultSchema(), name); }
+  virtual bool TableExistsIn(const std::string& schema, const std::string& name) = 0;
+  // A SQL literal of a BLOB / bytea value.
+  virtual std::string BlobLiteral(const std::string& bytes) = 0;
+
+  // What the cases that also run on the in-memory sink use instead of SQL.
+  // A table (id BIGINT, name VARCHAR) named `table` in `schema` (unquoted; empty: the default).
+  virtual void CreateIdNameTable(const std::string& schema, const std::string& table) {
+    Exec("CREATE TABLE " + SqlName(schema, table) + " (id BIGINT, name VARCHAR)");
+  }
+  // The number of committed rows of that table, as text.
+  virtual std::string RowCount(const std::string& schema, const std::string& table) {
+    Rows rows = Query("SELECT count(*) FROM " + SqlName(schema, table));
+    return rows.size() == 1 && rows[0].size() == 1 ? rows[0][0] : "(no count)";
+  }
+  // The committed rows of kinesis_import_gaps in `schema` as text (NULL as "NULL"), detected_at
+  // as epoch microseconds, ordered by shard id and detected_at.
+  virtual Rows GapRows(const std::string& schema) {
+    return Query("SELECT stream_name, table_name, shard_id, last_sequence_number, "
+                 "CAST(last_subsequence_number AS VARCHAR), first_sequence_number_after, CAST(" +
+                 EpochMicros("detected_at") + " AS VARCHAR) FROM " +
+                 SqlName(schema, "kinesis_import_gaps") + " ORDER BY shard_id, detected_at");
+  }
+  // SQL for the epoch microseconds of a TIMESTAMP / timestamptz column, as BIGINT.
+  virtual std::string EpochMicros(const std::string& column) = 0;
+
+ protected:
+  static std::string SqlName(const std::string& schema, const std::string& table) {
+    return (schema.empty() ? std::string() : QuoteIdentifier(schema) + ".") +
+           QuoteIdentifier(table);
+  }
+};
+
+struct SinkKind {
+  std::string name;
+  // VARCHAR(n) is enforced: a longer value is a bad record (PostgreSQL); or not (DuckDB).
+  bool enforces_varchar_length = false;
+  // The positions table is created inside the run's transaction, so a run that never commits
+  // leaves none behind (DuckDB); or in a short transaction of its own before the run, so two first
+  // runs cannot race to create it (PostgreSQL).
+  bool creates_positions_table_in_the_run = false;
+  // Type names that differ between the dialects.
+  std::string double_type;
+  std::string blob_type;
+  std::string text_type;  // as the missing-table message suggests it for the metadata columns
+  // Part of the error a second run on the same stream and table gets while the first is open.
+  std::string concurrent_run_message;
+  // Several sinks of one process can run on the test's database at the same time (PostgreSQL);
+  // or one at a time (DuckDB: one file is opened by one sink).
+  bool concurrent_sinks_in_one_process = false;
+  // The positions and schema version tables exactly as the release with positions schema
+  // version 2 created them (before `finished`), with the version row.
+  std::string positions_v2_ddl;
+
+  std::function<std::unique_ptr<SinkHarness>()> make;
+};
+
+void PrintTo(const SinkKind& kind, std::ostream* os) { *os << kind.name; }
+
 // --- DuckDB: a file in a temporary directory ---
 
 class DuckDbHarness final : public SinkHarness {
@@ -127,6 +162,9 @@ class DuckDbHarness final : public SinkHarness {
   }
   std::string BlobLiteral(const std::string& bytes) override {
     return "from_hex('" + Hex(bytes) + "')";
+  }
+  std::string EpochMicros(const std::string& column) override {
+    return "epoch_us(" + column + ")";
   }
 
  private:
@@ -187,6 +225,9 @@ class PostgresHarness final : public SinkHarness {
   std::string BlobLiteral(const std::string& bytes) override {
     return "'\\x" + Hex(bytes) + "'::bytea";
   }
+  std::string EpochMicros(const std::string& column) override {
+    return "CAST(extract(epoch FROM " + column + ") * 1000000 AS BIGINT)";
+  }
 
  private:
   static void RunOrFail(const std::string& conninfo, const std::string& sql) {
@@ -209,6 +250,14 @@ SinkKind DuckDbKind() {
   kind.blob_type = "BLOB";
   kind.text_type = "VARCHAR";
   kind.concurrent_run_message = "is in use by another process";
+  kind.concurrent_sinks_in_one_process = false;
+  kind.positions_v2_ddl =
+      "CREATE TABLE kinesis_import_positions (stream_name VARCHAR NOT NULL, table_name VARCHAR NOT"
+      " NULL, shard_id VARCHAR NOT NULL, sequence_number VARCHAR NOT NULL, subsequence_number"
+      " BIGINT NOT NULL DEFAULT -1, updated_at TIMESTAMP NOT NULL, resume_at TIMESTAMP,"
+      " stream_arn VARCHAR, stream_created_at TIMESTAMP);"
+      " CREATE TABLE kinesis_import_schema_version (component VARCHAR NOT NULL, version INTEGER"
+      " NOT NULL); INSERT INTO kinesis_import_schema_version VALUES ('positions', 2);";
   kind.make = [] { return std::make_unique<DuckDbHarness>(); };
   return kind;
 }
@@ -222,6 +271,15 @@ SinkKind PostgresKind() {
   kind.blob_type = "BYTEA";
   kind.text_type = "text";
   kind.concurrent_run_message = "another kinesis-import run holds the lock for stream 's'";
+  kind.concurrent_sinks_in_one_process = true;
+  kind.positions_v2_ddl =
+      "CREATE TABLE kinesis_import_positions (stream_name text NOT NULL, table_name text NOT NULL,"
+      " shard_id text NOT NULL, sequence_number text NOT NULL, subsequence_number bigint NOT NULL"
+      " DEFAULT -1, updated_at timestamp NOT NULL, resume_at timestamp, stream_arn text,"
+      " stream_created_at timestamp, PRIMARY KEY (stream_name, table_name, shard_id));"
+      " CREATE TABLE kinesis_import_schema_version (component text PRIMARY KEY, version integer"
+      " NOT NULL); INSERT INTO kinesis_import_schema_version VALUES ('positions', 2);";
+
   kind.make = []() -> std::unique_ptr<SinkHarness> {
     const std::string url = test::PostgresUrl();  // fails the test when it is not set
     if (::testing::Test::HasFailure()) return nullptr;
@@ -608,10 +666,103 @@ TEST_P(SinkConformance, VersionOnePositionsTableIsMigratedInPlace) {
   RunOnce("t", IdNameBatch(0, 1), "s", {});
   EXPECT_EQ(QueryOne("SELECT version FROM kinesis_import_schema_version "
                      "WHERE component = 'positions'"),
-            "2");
+            "3");
   EXPECT_EQ(QueryOne("SELECT count(*) FROM kinesis_import_positions WHERE stream_arn IS NULL "
-                     "AND resume_at IS NULL AND stream_created_at IS NULL"),
+                     "AND resume_at IS NULL AND stream_created_at IS NULL AND NOT finished"),
             "1");
+}
+
+// A positions table written by the release with schema version 2 (before `finished`) is
+// migrated in place to version 3: its rows read as they were, not finished, and the migrated
+// table stores finished shards.
+TEST_P(SinkConformance, VersionTwoPositionsTableIsMigratedInPlace) {
+  db().Exec("CREATE TABLE t (id BIGINT, name VARCHAR); " + kind().positions_v2_ddl);
+  auto sink = OpenSink();
+  ASSERT_NE(sink, nullptr);
+  auto schema = sink->DescribeTable("t");
+  ASSERT_TRUE(schema.ok());
+  const std::string table_key = schema->QualifiedName();
+  sink.reset();
+  db().Exec("INSERT INTO kinesis_import_positions VALUES ('s', '" + table_key + "', 'shard-a', '" +
+            kSeqA + "', 2, TIMESTAMP '2026-01-01 00:00:00', NULL, "
+            "'arn:aws:kinesis:us-east-1:000000000000:stream/s', "
+            "TIMESTAMP '2025-12-01 10:00:00'), ('s', '" + table_key + "', 'shard-b', '', -1, "
+            "TIMESTAMP '2026-01-01 00:00:00', TIMESTAMP '2025-12-31 23:00:00', NULL, NULL)");
+  ShardPosition a(kSeqA, 2);
+  a.stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+  a.stream_created_ms = 1764583200000;  // 2025-12-01 10:00:00 UTC
+  ShardPosition b;
+  b.resume_timestamp_ms = 1767222000000;  // 2025-12-31 23:00:00 UTC
+  auto loaded = LoadOnce("t", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-a", a}, {"shard-b", b}}));
+
+  ShardPosition finished(kSeqB, -1);
+  finished.finished = true;
+  RunOnce("t", IdNameBatch(0, 1), "s", {{"shard-b", finished}});
+  EXPECT_EQ(QueryOne("SELECT version FROM kinesis_import_schema_version "
+                     "WHERE component = 'positions'"),
+            "3");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM kinesis_import_schema_version"), "1");
+  EXPECT_EQ(db().Query("SELECT shard_id, CAST(finished AS VARCHAR) FROM kinesis_import_positions "
+                       "ORDER BY shard_id"),
+            (Rows{{"shard-a", "false"}, {"shard-b", "true"}}));
+  auto after = LoadOnce("t", "s");
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_EQ(*after, (ShardPositions{{"shard-a", a}, {"shard-b", finished}}));
+  // Later runs find version 3 and change nothing of the table.
+  RunOnce("t", IdNameBatch(1, 1), "s", {{"shard-a", {kSeqB, -1}}});
+  auto last = LoadOnce("t", "s");
+  ASSERT_TRUE(last.ok()) << last.status().message();
+  EXPECT_EQ(*last, (ShardPositions{{"shard-a", {kSeqB, -1}}, {"shard-b", finished}}));
+}
+
+// ShardPosition::finished (a closed shard read to its end) is stored with the position, read back
+// by LoadPositions and ListPositions, and overwritten like the rest of the position.
+TEST_P(SinkConformance, FinishedRoundTripsAndDerivedPositionsAreNeverFinished) {
+  db().Exec(R"(CREATE TABLE events (payload VARCHAR, kinesis_shard_id VARCHAR,
+          shard_sequence_number VARCHAR);
+      INSERT INTO events VALUES ('a', 'shard-p', '500');)");
+  auto derived = LoadOnce("events", "s");
+  ASSERT_TRUE(derived.ok()) << derived.status().message();
+  ASSERT_EQ(derived->size(), 1u);
+  EXPECT_TRUE(derived->at("shard-p").derived);
+  EXPECT_FALSE(derived->at("shard-p").finished) << "a derived position is never finished";
+
+  ShardPosition parent(kSeqA, -1);
+  parent.finished = true;
+  parent.stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+  parent.stream_created_ms = 1764500000456;
+  ShardPosition child(kSeqB, 4);
+  RunOnce("events", RowBatch(3), "s", {{"shard-p", parent}, {"shard-c", child}});
+  auto loaded = LoadOnce("events", "s");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, (ShardPositions{{"shard-p", parent}, {"shard-c", child}}));
+  EXPECT_EQ(db().Query("SELECT shard_id, CAST(finished AS VARCHAR) FROM kinesis_import_positions "
+                       "ORDER BY shard_id"),
+            (Rows{{"shard-c", "false"}, {"shard-p", "true"}}));
+  {
+    auto sink = OpenSink();
+    ASSERT_NE(sink, nullptr);
+    auto schema = sink->DescribeTable("events");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(sink->Begin(*schema).ok());
+    auto listed = sink->ListPositions("s");
+    ASSERT_TRUE(listed.ok()) << listed.status().message();
+    ASSERT_EQ(listed->size(), 2u);
+    EXPECT_EQ((*listed)[0].shard_id, "shard-c");
+    EXPECT_FALSE((*listed)[0].position.finished);
+    EXPECT_EQ((*listed)[1].position, parent);
+    // Saved again, the position is replaced as a whole, finished with it.
+    ShardPosition child_done = child;
+    child_done.finished = true;
+    ASSERT_TRUE(sink->SavePositions("s", {{"shard-p", {kSeqA, -1}}, {"shard-c", child_done}}).ok());
+    ASSERT_TRUE(sink->Commit().ok());
+    ShardPosition reopened(kSeqA, -1);
+    auto again = LoadOnce("events", "s");
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    EXPECT_EQ(*again, (ShardPositions{{"shard-p", reopened}, {"shard-c", child_done}}));
+  }
 }
 
 TEST_P(SinkConformance, ResumesFromADecimalSequenceColumnWithoutSubsequenceCountingRows) {
@@ -737,6 +888,111 @@ TEST_P(SinkConformance, RejectsTableIsCreatedAndFilledInTheRunsTransaction) {
   // An existing rejects table is reused.
   run(true);
   EXPECT_EQ(QueryOne("SELECT count(*) FROM t_rejects"), "4");
+}
+
+// Retention gaps (--on-trimmed continue): kinesis_import_gaps beside the positions table, created
+// by the first SaveGaps and filled in the run's transaction.
+TEST_P(SinkConformance, GapsAreWrittenInTheRunsTransactionAndTheTableIsCreatedOnce) {
+  const std::string raw = db().NewSchema("raw");
+  const std::string raw_sql = QuoteIdentifier(raw);
+  db().CreateIdNameTable(raw, "t");
+  RetentionGap trimmed;
+  trimmed.stream = "s";
+  trimmed.shard_id = "shardId-000000000001";
+  trimmed.last_sequence_number = kSeqA;
+  trimmed.last_subsequence_number = 3;
+  trimmed.first_sequence_number_after = kSeqB;
+  trimmed.detected_at_us = 1764582000123456LL;
+  RetentionGap expired;  // nothing of the shard left; no time given: the sink's clock
+  expired.stream = "s";
+  expired.shard_id = "shardId-000000000002";
+  expired.last_sequence_number = kSeqA;
+  test::FixedClock clock = test::FixedClock::AtMicros(1704067200654321LL);
+
+  auto run = [&](bool commit, const std::vector<RetentionGap>& gaps) {
+    auto opened = db().OpenWith(clock);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    Sink& sink = **opened;
+    auto schema = sink.DescribeTable(raw_sql + ".t");
+    ASSERT_TRUE(schema.ok()) << schema.status().message();
+    ASSERT_TRUE(sink.Begin(*schema).ok());
+    ASSERT_TRUE(sink.LoadPositions("s").ok());
+    ASSERT_TRUE(sink.Append(IdNameBatch(0, 2)).ok());
+    Status st = sink.SaveGaps(gaps);
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(sink.SavePositions("s", {{"shardId-000000000001", {kSeqB, -1}}}).ok());
+    if (commit) {
+      st = sink.Commit();
+      ASSERT_TRUE(st.ok()) << st.message();
+    } else {
+      sink.Rollback();
+    }
+  };
+  run(true, {});  // no gaps: no table
+  EXPECT_FALSE(db().TableExistsIn(raw, "kinesis_import_gaps"));
+  run(false, {trimmed, expired});
+  EXPECT_FALSE(db().TableExistsIn(raw, "kinesis_import_gaps"))
+      << "the gaps table outlived a rolled-back run";
+
+  run(true, {trimmed, expired});
+  ASSERT_TRUE(db().TableExistsIn(raw, "kinesis_import_gaps"));
+  EXPECT_FALSE(db().TableExists("kinesis_import_gaps")) << "it lives in the target table's schema";
+  const std::vector<std::string> trimmed_row = {
+      "s", raw + ".t", "shardId-000000000001", kSeqA, "3", kSeqB, "1764582000123456"};
+  const std::vector<std::string> expired_row = {
+      "s", raw + ".t", "shardId-000000000002", kSeqA, "NULL", "NULL", "1704067200654321"};
+  EXPECT_EQ(db().GapRows(raw), (Rows{trimmed_row, expired_row}));
+  EXPECT_EQ(db().RowCount(raw, "t"), "4");
+
+  // A second transaction finds the table and adds to it; a rolled-back one adds nothing.
+  RetentionGap later = trimmed;
+  later.detected_at_us += 1000000;
+  run(true, {later});
+  run(false, {later, later});
+  Rows rows = db().GapRows(raw);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], trimmed_row);
+  EXPECT_EQ(rows[1][6], "1764582001123456");
+  EXPECT_EQ(rows[2], expired_row);
+}
+
+// Two runs that write the first gaps of a schema at the same time both commit, into one table.
+TEST_P(SinkConformance, ConcurrentRunsCreateTheGapsTableOnce) {
+  if (!kind().concurrent_sinks_in_one_process) {
+    GTEST_SKIP() << kind().name << ": one sink at a time has the database open, so no two runs "
+                 "can race to create the gaps table";
+  }
+  constexpr int kRuns = 6;
+  for (int i = 0; i < kRuns; ++i) {
+    db().Exec("CREATE TABLE t" + std::to_string(i) + " (id BIGINT, name VARCHAR)");
+  }
+  std::vector<std::unique_ptr<Sink>> sinks;
+  std::vector<TableSchema> schemas;
+  for (int i = 0; i < kRuns; ++i) {
+    sinks.push_back(OpenSink());
+    ASSERT_NE(sinks.back(), nullptr);
+    auto schema = sinks.back()->DescribeTable("t" + std::to_string(i));
+    ASSERT_TRUE(schema.ok());
+    schemas.push_back(*schema);
+  }
+  // All runs are open before any creates the table: each CREATE waits for the first one's commit.
+  for (int i = 0; i < kRuns; ++i) ASSERT_TRUE(sinks[i]->Begin(schemas[i]).ok());
+  std::vector<std::thread> threads;
+  std::vector<Status> results(kRuns);
+  for (int i = 0; i < kRuns; ++i) {
+    threads.emplace_back([&, i] {
+      RetentionGap gap;
+      gap.stream = "s";
+      gap.shard_id = "shard-" + std::to_string(i);
+      gap.last_sequence_number = "1";
+      results[i] = sinks[i]->SaveGaps({gap});
+      results[i] = results[i].ok() ? sinks[i]->Commit() : results[i];
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kRuns; ++i) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].message();
+  EXPECT_EQ(QueryOne("SELECT count(DISTINCT table_name) FROM kinesis_import_gaps"),
+            std::to_string(kRuns));
 }
 
 TEST_P(SinkConformance, EverySupportedTypeRoundTrips) {
@@ -1174,6 +1430,7 @@ TEST_P(SinkConformance, CallsOutOfOrderAreRejected) {
   EXPECT_EQ(sink->Append(IdNameBatch(0, 1)).kind(), ErrorKind::kInternal);
   EXPECT_EQ(sink->LoadPositions("s").status().kind(), ErrorKind::kInternal);
   EXPECT_EQ(sink->Commit().kind(), ErrorKind::kInternal);
+  EXPECT_EQ(sink->SaveGaps({}).kind(), ErrorKind::kInternal);
   sink->Rollback();  // nothing begun: a no-op
   auto schema = sink->DescribeTable("t");
   ASSERT_TRUE(schema.ok());
