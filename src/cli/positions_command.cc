@@ -55,7 +55,8 @@ int Show(const PositionsOptions& o) {
              ",\"resume_at\":" + (p.resume_timestamp_ms < 0 ? "null" : JsonString(Time(p.resume_timestamp_ms))) +
              ",\"updated_at\":" + JsonString(Time(r.updated_at_us / 1000)) +
              ",\"stream_arn\":" + (p.stream_arn.empty() ? "null" : JsonString(p.stream_arn)) +
-             ",\"stream_created_at\":" + (p.stream_created_ms < 0 ? "null" : JsonString(Time(p.stream_created_ms))) + "}";
+             ",\"stream_created_at\":" + (p.stream_created_ms < 0 ? "null" : JsonString(Time(p.stream_created_ms))) +
+             ",\"finished\":" + (p.finished ? "true" : "false") + "}";
     }
     out += "]}\n";
     std::fputs(out.c_str(), stdout);
@@ -65,8 +66,8 @@ int Show(const PositionsOptions& o) {
     std::printf("no stored positions for stream '%s' and table '%s'\n", o.stream.c_str(), o.table.c_str());
     return kExitOk;
   }
-  std::printf("%-24s %-58s %-11s %-24s %s\n", "shard", "sequence number", "subsequence", "updated at",
-              "stream");
+  std::printf("%-24s %-58s %-11s %-8s %-24s %s\n", "shard", "sequence number", "subsequence",
+              "finished", "updated at", "stream");
   for (const StoredPosition& r : *rows) {
     const ShardPosition& p = r.position;
     const std::string sequence =
@@ -75,8 +76,9 @@ int Show(const PositionsOptions& o) {
     const std::string identity = p.stream_arn.empty()
                                      ? std::string("(not recorded)")
                                      : p.stream_arn + " created " + Time(p.stream_created_ms);
-    std::printf("%-24s %-58s %-11s %-24s %s\n", r.shard_id.c_str(), sequence.c_str(), sub.c_str(),
-                Time(r.updated_at_us / 1000).c_str(), identity.c_str());
+    std::printf("%-24s %-58s %-11s %-8s %-24s %s\n", r.shard_id.c_str(), sequence.c_str(),
+                sub.c_str(), p.finished ? "yes" : "no", Time(r.updated_at_us / 1000).c_str(),
+                identity.c_str());
   }
   return kExitOk;
 }

@@ -22,7 +22,7 @@ Status DuckDbSink::MigratePositionsTable(const std::string& version_table_sql) {
       " (stream_name VARCHAR NOT NULL, table_name VARCHAR NOT NULL, shard_id VARCHAR NOT NULL,"
       " sequence_number VARCHAR NOT NULL, subsequence_number BIGINT NOT NULL DEFAULT -1,"
       " updated_at TIMESTAMP NOT NULL, resume_at TIMESTAMP, stream_arn VARCHAR,"
-      " stream_created_at TIMESTAMP)";
+      " stream_created_at TIMESTAMP, finished BOOLEAN NOT NULL DEFAULT false)";
   KI_RETURN_IF_ERROR(Execute(create.c_str(), what));
   const std::string create_version = "CREATE TABLE IF NOT EXISTS " + version_table_sql +
                                      " (component VARCHAR NOT NULL, version INTEGER NOT NULL)";
@@ -39,13 +39,21 @@ Status DuckDbSink::MigratePositionsTable(const std::string& version_table_sql) {
                       std::to_string(version) + ", written by a newer kinesis-import; this one "
                       "knows version " + std::to_string(kPositionsSchemaVersion) + ": upgrade it");
   }
-  // Version 1 -> 2, in the run's transaction: the new columns are NULL for existing rows.
+  // In the run's transaction, each step idempotent (ADD COLUMN IF NOT EXISTS), so a table of any
+  // older version goes through the steps it lacks. Version 1 -> 2: the new columns are NULL for
+  // existing rows. Version 2 -> 3: finished is false for them. DuckDB cannot add a column with a
+  // constraint ("Adding columns with constraints not yet supported"), so a migrated table's
+  // finished is nullable where a new table's is NOT NULL; every row written sets it, and reads
+  // take NULL as false.
   for (const char* column : {"resume_at TIMESTAMP", "stream_arn VARCHAR",
                              "stream_created_at TIMESTAMP"}) {
     const std::string alter =
         "ALTER TABLE " + positions_table_sql_ + " ADD COLUMN IF NOT EXISTS " + column;
     KI_RETURN_IF_ERROR(Execute(alter.c_str(), what + " (migrating to schema version 2)"));
   }
+  const std::string add_finished = "ALTER TABLE " + positions_table_sql_ +
+                                   " ADD COLUMN IF NOT EXISTS finished BOOLEAN DEFAULT false";
+  KI_RETURN_IF_ERROR(Execute(add_finished.c_str(), what + " (migrating to schema version 3)"));
   KI_RETURN_IF_ERROR(ExecuteWithParams(connection_.get(),
                                        "DELETE FROM " + version_table_sql + " WHERE component = $1",
                                        {std::string_view(kPositionsComponent)}, what));
@@ -76,6 +84,7 @@ Result<std::vector<StoredPosition>> DuckDbSink::ListPositions(const std::string&
     p.position.stream_arn = row[4].value_or("");
     p.position.stream_created_ms = ParseSqlInt64(row[5]).value_or(-1);
     p.updated_at_us = ParseSqlInt64(row[6]).value_or(0);
+    p.position.finished = row[7].value_or("false") == "true";
     stored.push_back(std::move(p));
   }
   return stored;
@@ -206,7 +215,7 @@ Status DuckDbSink::SavePositions(const std::string& stream, const ShardPositions
          std::string_view(position.sequence_number), position.subsequence_number, now,
          OptionalTimestamp(position.resume_timestamp_ms),
          position.stream_arn.empty() ? SqlParam{} : SqlParam{std::string_view(position.stream_arn)},
-         OptionalTimestamp(position.stream_created_ms)},
+         OptionalTimestamp(position.stream_created_ms), position.finished},
         what, inserted));
   }
   return Status::Ok();

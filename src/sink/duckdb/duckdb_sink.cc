@@ -330,7 +330,8 @@ Status DuckDbSink::Begin(const TableSchema& schema) {
                                "CAST(subsequence_number AS VARCHAR), "
                                "CAST(epoch_ms(resume_at) AS VARCHAR), stream_arn, "
                                "CAST(epoch_ms(stream_created_at) AS VARCHAR), "
-                               "CAST(epoch_us(updated_at) AS VARCHAR) FROM " +
+                               "CAST(epoch_us(updated_at) AS VARCHAR), "
+                               "CAST(coalesce(finished, false) AS VARCHAR) FROM " +
                                    positions_table_sql_ +
                                    " WHERE stream_name = $1 AND table_name = $2 ORDER BY shard_id",
                                select_positions_, what));
@@ -340,8 +341,8 @@ Status DuckDbSink::Begin(const TableSchema& schema) {
     KI_RETURN_IF_ERROR(Prepare("INSERT INTO " + positions_table_sql_ +
                                    " (stream_name, table_name, shard_id, sequence_number,"
                                    " subsequence_number, updated_at, resume_at, stream_arn,"
-                                   " stream_created_at)"
-                                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                   " stream_created_at, finished)"
+                                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                                insert_position_, what));
 
     if (duckdb_appender_create_ext(connection_.get(), nullptr,

@@ -9,8 +9,8 @@
 // Used from one thread at a time (the Sink contract).
 //
 // Files: duckdb_sink.cc (open, catalog, Begin, Append's column writers, rejects, commit),
-// duckdb_positions.cc (the positions members), duckdb_statements.h (bound statements),
-// duckdb_nested.h (LIST/STRUCT cells).
+// duckdb_positions.cc (the positions members), duckdb_gaps.cc (SaveGaps), duckdb_statements.h
+// (bound statements), duckdb_nested.h (LIST/STRUCT cells).
 #pragma once
 
 #include <cstdint>
@@ -77,12 +77,14 @@ class DuckDbSink final : public Sink {
   Status PrepareRejects(const std::string& rejects_table) override;
   Status AppendRejects(const std::vector<RejectedRecord>& rejects) override;
 
+  // Creates kinesis_import_gaps in the target table's schema if missing, then one INSERT per gap
+  // (they are rare); inside the run's transaction, so both disappear with a rolled-back run.
+  // Nothing at all for an empty `gaps`. Empty sequence numbers and a subsequence number of -1
+  // are stored as NULL; a detected_at_us of 0 or less as the sink's clock's time.
+  Status SaveGaps(const std::vector<RetentionGap>& gaps) override;
+
   // Flushes and closes the appender, then COMMIT. On error the transaction is rolled back and an
   // IoError naming the table is returned.
-  // Not written yet (positions schema v3 work in progress): refuses, so nothing is lost silently.
-  Status SaveGaps(const std::vector<RetentionGap>&) override {
-    return InternalError("the gaps table is not implemented yet");
-  }
   Status Commit() override;
   void Rollback() override;
 

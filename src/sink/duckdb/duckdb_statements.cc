@@ -19,6 +19,8 @@ Status BindParams(duckdb_prepared_statement statement, std::initializer_list<Sql
       state = duckdb_bind_timestamp(statement, index, *ts);
     } else if (const auto* b = std::get_if<SqlBlob>(&p)) {
       state = duckdb_bind_blob(statement, index, b->bytes.data(), b->bytes.size());
+    } else if (const auto* flag = std::get_if<bool>(&p)) {
+      state = duckdb_bind_boolean(statement, index, *flag);
     }
     if (state != DuckDBSuccess) {
       return InternalError(what + ": binding parameter " + std::to_string(index) + " failed");

@@ -20,8 +20,9 @@ namespace ki::duckdb_statements {
 struct SqlBlob {
   std::string_view bytes;
 };
-// A bound query parameter: NULL, text, BIGINT, TIMESTAMP or BLOB.
-using SqlParam = std::variant<std::monostate, std::string_view, int64_t, duckdb_timestamp, SqlBlob>;
+// A bound query parameter: NULL, text, BIGINT, TIMESTAMP, BLOB or BOOLEAN.
+using SqlParam =
+    std::variant<std::monostate, std::string_view, int64_t, duckdb_timestamp, SqlBlob, bool>;
 using SqlRow = std::vector<std::optional<std::string>>;
 
 Status BindParams(duckdb_prepared_statement statement, std::initializer_list<SqlParam> params,

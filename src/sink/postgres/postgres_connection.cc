@@ -18,6 +18,23 @@ std::optional<std::string> PgValue(const PGresult* result, int row, int column) 
                      static_cast<size_t>(PQgetlength(result, row, column)));
 }
 
+Status PgCreateTableInRun(PostgresConnection& connection, const std::string& create_sql,
+                          const std::string& what) {
+  for (int attempt = 0;; ++attempt) {
+    KI_RETURN_IF_ERROR(connection.ExecCommand("SAVEPOINT kinesis_import_create", what));
+    auto created = connection.Exec(create_sql, {}, what + ": creating it");
+    if (created.ok()) {
+      return connection.ExecCommand("RELEASE SAVEPOINT kinesis_import_create", what);
+    }
+    const std::string sqlstate = created.status().detail().sqlstate;
+    const bool raced = sqlstate == "23505" || sqlstate == "42P07" || sqlstate == "42710";
+    if (!raced || attempt > 2) return created.status();
+    connection.clear_broken();
+    KI_RETURN_IF_ERROR(connection.ExecCommand("ROLLBACK TO SAVEPOINT kinesis_import_create", what));
+    connection.clear_broken();
+  }
+}
+
 std::string PgOneLine(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   for (char& c : s) {

@@ -83,6 +83,14 @@ std::string PgQualifiedSql(const std::string& schema, const std::string& name);
 std::optional<std::string> PgValue(const PGresult* result, int row, int column);
 // `s` on one line without trailing newlines (libpq's messages end in one).
 std::string PgOneLine(std::string s);
+// Runs `create_sql` (a CREATE TABLE IF NOT EXISTS) inside the run's open transaction, so that
+// the table disappears with a rolled-back run. Another run creating the same table at the same
+// time makes ours fail on the catalog's unique indexes once it commits (23505 on pg_class, or
+// 42710 on pg_type for the table's row type) or as a duplicate table (42P07), depending on
+// where the concurrent creation was seen; a savepoint lets us try again, and then the table
+// exists. Any other error is returned (and leaves the transaction broken).
+Status PgCreateTableInRun(PostgresConnection& connection, const std::string& create_sql,
+                          const std::string& what);
 // An advisory lock key (bigint) from the text parameter $1.
 inline constexpr char kPgLockKeySql[] = "('x' || substr(md5($1), 1, 16))::bit(64)::bigint";
 

@@ -41,7 +41,10 @@ Status PgPositions::CreateOrMigrate() {
   // on the catalog's unique index), and two older versions' tables would be migrated twice. So
   // creation and migration run in a short transaction of their own, serialised by an advisory
   // lock; the table is then there for every later run (an empty positions table left by a run
-  // that rolls back is harmless). Version 1 -> 2 adds nullable columns only.
+  // that rolls back is harmless). Each step is idempotent (ADD COLUMN IF NOT EXISTS), so a table
+  // of any older version goes through the steps it lacks: version 1 -> 2 adds nullable columns,
+  // 2 -> 3 finished (false for existing rows; PostgreSQL 11+ adds a constant default without
+  // rewriting the table).
   KI_RETURN_IF_ERROR(ExecCommand("BEGIN", what));
   Status status = [&]() -> Status {
     const std::string key = "kinesis-import create " + positions_table_sql_;
@@ -54,7 +57,7 @@ Status PgPositions::CreateOrMigrate() {
             " (stream_name text NOT NULL, table_name text NOT NULL, shard_id text NOT NULL,"
             " sequence_number text NOT NULL, subsequence_number bigint NOT NULL DEFAULT -1,"
             " updated_at timestamp NOT NULL, resume_at timestamp, stream_arn text,"
-            " stream_created_at timestamp,"
+            " stream_created_at timestamp, finished boolean NOT NULL DEFAULT false,"
             " PRIMARY KEY (stream_name, table_name, shard_id))",
         what));
     KI_RETURN_IF_ERROR(ExecCommand("ALTER TABLE " + positions_table_sql_ +
@@ -62,6 +65,10 @@ Status PgPositions::CreateOrMigrate() {
                                        " ADD COLUMN IF NOT EXISTS stream_arn text,"
                                        " ADD COLUMN IF NOT EXISTS stream_created_at timestamp",
                                    what + " (migrating to schema version 2)"));
+    KI_RETURN_IF_ERROR(ExecCommand("ALTER TABLE " + positions_table_sql_ +
+                                       " ADD COLUMN IF NOT EXISTS finished boolean NOT NULL"
+                                       " DEFAULT false",
+                                   what + " (migrating to schema version 3)"));
     KI_RETURN_IF_ERROR(ExecCommand("CREATE TABLE IF NOT EXISTS " + version_sql +
                                        " (component text PRIMARY KEY, version integer NOT NULL)",
                                    what));
@@ -111,7 +118,8 @@ Result<std::vector<StoredPosition>> PgPositions::List(const std::string& stream)
       Exec("SELECT shard_id, sequence_number, subsequence_number::text, "
            "(extract(epoch FROM resume_at) * 1000)::bigint::text, stream_arn, "
            "(extract(epoch FROM stream_created_at) * 1000)::bigint::text, "
-           "(extract(epoch FROM updated_at) * 1000000)::bigint::text FROM " +
+           "(extract(epoch FROM updated_at) * 1000000)::bigint::text, "
+           "coalesce(finished, false)::text FROM " +
                positions_table_sql_ +
                " WHERE stream_name = $1 AND table_name = $2 ORDER BY shard_id COLLATE \"C\"",
            {stream.c_str(), table_key.c_str()},
@@ -130,6 +138,7 @@ Result<std::vector<StoredPosition>> PgPositions::List(const std::string& stream)
     p.position.stream_arn = PgValue(rows.get(), r, 4).value_or("");
     p.position.stream_created_ms = ParseSqlInt64(PgValue(rows.get(), r, 5)).value_or(-1);
     p.updated_at_us = ParseSqlInt64(PgValue(rows.get(), r, 6)).value_or(0);
+    p.position.finished = PgValue(rows.get(), r, 7).value_or("false") == "true";
     stored.push_back(std::move(p));
   }
   return stored;
@@ -218,12 +227,13 @@ Status PgPositions::Save(const std::string& stream, const ShardPositions& positi
   const std::string upsert =
       "INSERT INTO " + positions_table_sql_ +
       " (stream_name, table_name, shard_id, sequence_number, subsequence_number, updated_at,"
-      " resume_at, stream_arn, stream_created_at)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (stream_name, table_name, shard_id)"
+      " resume_at, stream_arn, stream_created_at, finished)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+      " ON CONFLICT (stream_name, table_name, shard_id)"
       " DO UPDATE SET sequence_number = EXCLUDED.sequence_number,"
       " subsequence_number = EXCLUDED.subsequence_number, updated_at = EXCLUDED.updated_at,"
       " resume_at = EXCLUDED.resume_at, stream_arn = EXCLUDED.stream_arn,"
-      " stream_created_at = EXCLUDED.stream_created_at";
+      " stream_created_at = EXCLUDED.stream_created_at, finished = EXCLUDED.finished";
   auto optional_timestamp = [](int64_t epoch_ms) {
     return epoch_ms < 0 ? std::optional<std::string>()
                         : std::optional<std::string>(PgTimestampText(epoch_ms * 1000));
@@ -237,7 +247,8 @@ Status PgPositions::Save(const std::string& stream, const ShardPositions& positi
                              position.sequence_number.c_str(), subsequence.c_str(), now.c_str(),
                              resume_at ? resume_at->c_str() : nullptr,
                              position.stream_arn.empty() ? nullptr : position.stream_arn.c_str(),
-                             created_at ? created_at->c_str() : nullptr},
+                             created_at ? created_at->c_str() : nullptr,
+                             position.finished ? "true" : "false"},
                             Describe() + ": saving position of stream '" + stream + "' shard '" +
                                 shard_id + "' for table '" + table_key + "'")
                            .status());

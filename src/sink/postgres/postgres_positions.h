@@ -1,5 +1,5 @@
 // The PostgreSQL sink's positions: kinesis_import_positions in the target table's schema
-// (positions_schema.h; schema version 2, created or migrated from version 1 in a short
+// (positions_schema.h; schema version 3, created or migrated from version 1 or 2 in a short
 // transaction of its own), the run's advisory lock per stream, and loading (with the derivation
 // from the metadata columns when the table has no checkpoint), listing, saving and deleting the
 // shards' positions inside the run's transaction. The sink checks that a run is open first.

@@ -21,25 +21,9 @@ Status PgRejects::Prepare(const std::string& rejects_table, const std::string& d
       " (stream_name text, shard_id text, sequence_number text, subsequence_number bigint,"
       " partition_key text, arrival_time timestamp, payload bytea, error text,"
       " rejected_at timestamp)";
-  // Inside the run's transaction, so a rolled-back run leaves no rejects table behind. Another
-  // run creating it at the same time makes ours fail on the catalog's unique index once it
-  // commits; the savepoint lets us try again, and then the table exists.
-  for (int attempt = 0;; ++attempt) {
-    KI_RETURN_IF_ERROR(connection.ExecCommand("SAVEPOINT kinesis_import_rejects", what));
-    auto created = connection.Exec(create, {}, what + ": creating it");
-    if (created.ok()) {
-      KI_RETURN_IF_ERROR(connection.ExecCommand("RELEASE SAVEPOINT kinesis_import_rejects", what));
-      break;
-    }
-    const std::string sqlstate = created.status().detail().sqlstate;
-    // The catalog's unique indexes (pg_class, or pg_type for the table's row type: 42710)
-    // or a duplicate table, depending on where the concurrent creation was seen.
-    const bool raced = sqlstate == "23505" || sqlstate == "42P07" || sqlstate == "42710";
-    if (!raced || attempt > 2) return created.status();
-    connection.clear_broken();
-    KI_RETURN_IF_ERROR(connection.ExecCommand("ROLLBACK TO SAVEPOINT kinesis_import_rejects", what));
-    connection.clear_broken();
-  }
+  // Inside the run's transaction, so a rolled-back run leaves no rejects table behind; a
+  // concurrent creation by another run is retried.
+  KI_RETURN_IF_ERROR(PgCreateTableInRun(connection, create, what));
   KI_ASSIGN_OR_RETURN(
       PgResult columns,
       connection.Exec("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = "

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "sink/postgres/postgres_catalog.h"
+#include "sink/postgres/postgres_gaps.h"
 
 namespace ki {
 
@@ -19,6 +20,7 @@ Result<std::unique_ptr<PostgresSink>> PostgresSink::Open(const std::string& conn
 PostgresSink::PostgresSink(PostgresConnection connection, Clock& clock,
                            PostgresSinkOptions options)
     : connection_(std::move(connection)),
+      clock_(&clock),
       positions_(connection_, clock, options.wait_for_lock),
       rejects_(connection_, clock) {}
 
@@ -140,6 +142,11 @@ Status PostgresSink::AppendRejects(const std::vector<RejectedRecord>& rejects) {
     return IoError(TableForMessages() + ": an earlier statement failed; roll back");
   }
   return rejects_.Append(rejects);
+}
+
+Status PostgresSink::SaveGaps(const std::vector<RetentionGap>& gaps) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("SaveGaps"));
+  return SavePgGaps(connection_, *clock_, schema_, gaps);
 }
 
 Status PostgresSink::Commit() {

@@ -16,8 +16,8 @@
 //
 // This class holds the run's state and the Sink contract's checks; the work is done by
 // PostgresConnection (connecting, statements, errors -> Status), the catalog (postgres_catalog.h),
-// PgCopyWriter (binary COPY, with postgres_array.h and postgres_copy_format.h), PgPositions and
-// PgRejects.
+// PgCopyWriter (binary COPY, with postgres_array.h and postgres_copy_format.h), PgPositions,
+// PgRejects and SavePgGaps (postgres_gaps.h).
 #pragma once
 
 #include <cstdint>
@@ -121,12 +121,13 @@ class PostgresSink final : public Sink {
   Status PrepareRejects(const std::string& rejects_table) override;
   Status AppendRejects(const std::vector<RejectedRecord>& rejects) override;
 
+  // Creates kinesis_import_gaps in the target table's schema if missing (inside the run's
+  // transaction, so it disappears with a rolled-back run; a concurrent creation by another run is
+  // tolerated), then one INSERT per gap (see postgres_gaps.h).
+  Status SaveGaps(const std::vector<RetentionGap>& gaps) override;
+
   // COMMIT. When PostgreSQL reports that it rolled back instead (an earlier error aborted the
   // transaction), or the connection is gone, an error naming the table; nothing was committed.
-  // Not written yet (positions schema v3 work in progress): refuses, so nothing is lost silently.
-  Status SaveGaps(const std::vector<RetentionGap>&) override {
-    return InternalError("the gaps table is not implemented yet");
-  }
   Status Commit() override;
   void Rollback() override;
 
@@ -141,6 +142,7 @@ class PostgresSink final : public Sink {
   Status CheckRunOpen(const char* call) const;
 
   PostgresConnection connection_;  // also holds the run's transaction state
+  Clock* clock_;
   PgPositions positions_;
   PgRejects rejects_;
   PgCopyWriter copy_writer_;
