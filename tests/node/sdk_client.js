@@ -14,13 +14,16 @@
 //                                 (aws-kinesis-agg); user record i gets partition key "pk<i%3>",
 //                                 every 4th an explicit hash key; --bad-md5 corrupts the checksum;
 //                                 --gzip 1 gzip-compresses each whole aggregate
+//   split --shard ID              split the shard at the middle of its hash key range and wait
+//                                 until the stream is ACTIVE again
 // Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the emulators do not check them.
 'use strict';
 // The SDK warns about Node 20 on every start; it is noise in test output.
 process.removeAllListeners('warning');
 const fs = require('fs');
 const { KinesisClient, ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand,
-  CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } = require('@aws-sdk/client-kinesis');
+  CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand,
+  SplitShardCommand } = require('@aws-sdk/client-kinesis');
 const { NodeHttpHandler } = require('@smithy/node-http-handler');
 
 function args() {
@@ -106,6 +109,20 @@ async function deleteStream() {
   throw new Error('stream was not deleted');
 }
 
+async function split() {
+  const shard = (await listShards(0)).find((s) => s.ShardId === opt.shard);
+  if (!shard) throw new Error(`no shard ${opt.shard}`);
+  const lo = BigInt(shard.HashKeyRange.StartingHashKey), hi = BigInt(shard.HashKeyRange.EndingHashKey);
+  await client.send(new SplitShardCommand({ StreamName: opt.stream, ShardToSplit: opt.shard,
+    NewStartingHashKey: String((lo + hi + 1n) / 2n) }));
+  for (let i = 0; i < 300; i++) {
+    const r = await client.send(new DescribeStreamSummaryCommand({ StreamName: opt.stream }));
+    if (r.StreamDescriptionSummary.StreamStatus === 'ACTIVE') return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('stream did not become ACTIVE after the split');
+}
+
 async function putPayloads(payloads) {
   let n = 0;
   for (let i = 0; i < payloads.length; i += 500) {
@@ -182,6 +199,7 @@ async function put(binary) {
     case 'put-raw-b64': await put(true); break;
     case 'put-gzip': await putGzip(); break;
     case 'put-kpl': await putKpl(); break;
+    case 'split': await split(); break;
     default: throw new Error(`unknown command ${opt._[0]}`);
   }
 })().catch((e) => { process.stderr.write(`sdk_client: ${e.name}: ${e.message}\n`); process.exit(1); });
