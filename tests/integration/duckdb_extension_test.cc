@@ -329,5 +329,21 @@ TEST_F(DuckDbExtensionTest, BadRecordAndKinesisErrorsAreCleanQueryErrors) {
   EXPECT_EQ(duck.One("SELECT 40 + 2"), "42");
 }
 
+// The file DuckDB loads: no libduckdb of its own (every call goes through DuckDB's function
+// table), only the entry point exported, and the metadata footer DuckDB checks.
+TEST(DuckDbExtensionFile, LinksNoDuckDbExportsOnlyTheEntryPointAndEndsInTheFooter) {
+  auto needed = RunProcess({"readelf", "-d", KI_DUCKDB_EXTENSION});
+  ASSERT_EQ(needed.exit_code, 0) << needed.err;
+  EXPECT_EQ(needed.out.find("libduckdb"), std::string::npos) << needed.out;
+  auto symbols = RunProcess({"nm", "-D", "--defined-only", KI_DUCKDB_EXTENSION});
+  ASSERT_EQ(symbols.exit_code, 0) << symbols.err;
+  std::vector<std::string> exported;
+  for (const std::string& line : Lines(symbols.out)) exported.push_back(line.substr(line.rfind(' ') + 1));
+  EXPECT_EQ(exported, std::vector<std::string>{"kinesis_init_c_api"});
+  auto tail = RunProcess({"sh", "-c", std::string("tail -c 512 '") + KI_DUCKDB_EXTENSION + "' | head -c 256 | tr -d '\\0'"});
+  // The fields from last to first: ABI type, extension version, C API version, platform, magic.
+  EXPECT_TRUE(std::regex_match(tail.out, std::regex("C_STRUCTv[0-9.]+v1\\.2\\.0linux_amd644"))) << tail.out;
+}
+
 }  // namespace
 }  // namespace ki::test
