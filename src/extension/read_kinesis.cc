@@ -278,17 +278,18 @@ Status FetchRows(const ReadBind& bind, ReadScan* scan) {
       const KinesisRecord& rec = r.records[consumed];
       PayloadRecord pr{scan->shard, rec.sequence_number, rec.partition_key, rec.arrival_time_ms * 1000,
                        rec.data};
+      // Any bad user record fails the query (there is no error policy in SQL), naming where it is.
       Status bad;
-      auto outcome = scan->decoder->Decode(pr, -1, std::numeric_limits<int64_t>::max(), scan->batch,
-                                           [&](const BadUserRecord& b) {
-                                             std::string where = "stream '" + bind.stream + "' shard '" +
-                                                                 scan->shard + "' sequence number " +
-                                                                 std::string(rec.sequence_number);
-                                             if (b.subsequence_number >= 0)
-                                               where += " subsequence number " + std::to_string(b.subsequence_number);
-                                             bad = b.error.WithContext(where);
-                                             return false;
-                                           });
+      auto on_bad = [&](const BadUserRecord& b) {
+        std::string where = "stream '" + bind.stream + "' shard '" + scan->shard + "' sequence number " +
+                            std::string(rec.sequence_number);
+        if (b.subsequence_number >= 0) where += " subsequence number " + std::to_string(b.subsequence_number);
+        bad = b.error.WithContext(where);
+        return false;
+      };
+      // A whole Kinesis record at a time (never part of an aggregate): positions are sequence
+      // numbers, so a query must not stop inside one.
+      auto outcome = scan->decoder->Decode(pr, -1, std::numeric_limits<int64_t>::max(), scan->batch, on_bad);
       if (!outcome.ok()) return outcome.status();
       if (!bad.ok()) return bad;
       scan->shard_user_records += outcome->user_records;
