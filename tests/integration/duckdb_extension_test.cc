@@ -329,6 +329,16 @@ TEST_F(DuckDbExtensionTest, BadRecordAndKinesisErrorsAreCleanQueryErrors) {
   EXPECT_EQ(duck.One("SELECT 40 + 2"), "42");
 }
 
+TEST_F(DuckDbExtensionTest, StartPositionsForShardsWithoutPositions) {
+  NodePut("put", Events(1, 6));
+  ExtensionDb duck;
+  EXPECT_EQ(duck.One("SELECT count(*) FROM " + Read("start_position := 'trim_horizon'")), "6");
+  EXPECT_EQ(duck.One("SELECT count(*) FROM " + Read("start_position := 'latest'")), "0");
+  EXPECT_EQ(duck.One("SELECT count(*) FROM " + Read("start_position := 'at_timestamp:2000-01-01T00:00:00Z'")), "6");
+  std::string bad = duck.Exec("SELECT * FROM " + Read("start_position := 'yesterday'"));
+  EXPECT_NE(bad.find("start_position 'yesterday'"), std::string::npos) << bad;
+}
+
 // The file DuckDB loads: no libduckdb of its own (every call goes through DuckDB's function
 // table), only the entry point exported, and the metadata footer DuckDB checks.
 TEST(DuckDbExtensionFile, LinksNoDuckDbExportsOnlyTheEntryPointAndEndsInTheFooter) {
