@@ -17,7 +17,8 @@
 // then one JSON line per request handled ({"kind", "ok", ...}) on stdout. Exits when stdin closes.
 // config: {secrets: {AKID: secret}, lifetimeSeconds (default 3600), imdsRotate (new key per
 //          credentials GET), imdsRole (default "kinesis-import-test-role"), containerToken,
-//          containerTokenFile, region (IMDS placement/region, default "eu-central-1")}
+//          containerTokenFile, region (IMDS placement/region, default "eu-central-1"),
+//          imdsRefuseToken (answer the token PUT with 403, as a metadata service without IMDSv2)}
 "use strict";
 
 const http = require("http");
@@ -58,6 +59,10 @@ function credentialsJson(id) {
 function handleImds(req, res) {
   if (req.method === "PUT" && req.url === "/latest/api/token") {
     const ttl = req.headers["x-aws-ec2-metadata-token-ttl-seconds"];
+    if (config.imdsRefuseToken) {
+      report({ kind: "imds-token", ok: false, refused: true });
+      return send(res, 403, "");
+    }
     if (!ttl || !/^\d+$/.test(ttl)) {
       report({ kind: "imds-token", ok: false });
       return send(res, 400, "missing X-aws-ec2-metadata-token-ttl-seconds");
