@@ -4,7 +4,8 @@
 // SDK's providers (tests/node/resolve_credentials.js) and, for IMDS and the container endpoint,
 // Debian's AWS CLI v2 (`/usr/bin/aws configure export-credentials`; it predates
 // AWS_ENDPOINT_URL_STS) — and the access key ids must be the same. Every endpoint is 127.0.0.1;
-// IMDS is disabled unless a test points it at the loopback server.
+// IMDS is disabled unless a test points it at the loopback server. Token files are written without
+// a trailing newline, as the platforms write them (we trim one, the Node SDK sends it as is).
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -155,14 +156,14 @@ TEST_F(CredentialChainTest, ContainerFullUriWithTokenMatchesAwsCliAndSdk) {
 
 TEST_F(CredentialChainTest, ContainerTokenFileIsReadAgainAfterRotation) {
   std::string token_file = home_.File("eks-pod-identity-token");
-  WriteFile(token_file, "pod-token-A\n");
+  WriteFile(token_file, "pod-token-A");
   AwsEndpointsServer server(R"({"containerTokenFile":")" + token_file + R"("})");
   ASSERT_TRUE(server.started());
   env_["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url() + "/container-credentials";
   env_["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = token_file;
   std::string first = Ours();
   EXPECT_TRUE(first.starts_with("ASIACONT")) << first;
-  EXPECT_EQ(first, Sdk("container"));
+  EXPECT_EQ(first, Sdk("container-http"));
 
   // The platform rotates the token file; the server now accepts only the new token.
   std::string second;
@@ -173,13 +174,13 @@ TEST_F(CredentialChainTest, ContainerTokenFileIsReadAgainAfterRotation) {
   ContainerCredentialsProvider provider(http, map_env);
   auto before = provider.Load();
   ASSERT_TRUE(before.ok()) << before.status().message();
-  WriteFile(token_file, "pod-token-B\n");
+  WriteFile(token_file, "pod-token-B");
   auto after = provider.Load();
   ASSERT_TRUE(after.ok()) << after.status().message();
   EXPECT_NE((*before)->access_key_id, (*after)->access_key_id);
   second = Ours();
   EXPECT_EQ(second, (*after)->access_key_id);
-  EXPECT_EQ(second, Sdk("container"));
+  EXPECT_EQ(second, Sdk("container-http"));
 }
 
 TEST_F(CredentialChainTest, ContainerFullUriOverPlainHttpMustBeLoopback) {
@@ -191,7 +192,7 @@ TEST_F(CredentialChainTest, ContainerFullUriOverPlainHttpMustBeLoopback) {
 TEST_F(CredentialChainTest, WebIdentityFromEnvironmentMatchesSdk) {
   ASSERT_TRUE(server_.started());
   UseSts();
-  WriteFile(home_.File("irsa-token"), "eyJhbGciOiJSUzI1NiJ9.web-identity-1\n");
+  WriteFile(home_.File("irsa-token"), "eyJhbGciOiJSUzI1NiJ9.web-identity-1");
   env_["AWS_WEB_IDENTITY_TOKEN_FILE"] = home_.File("irsa-token");
   env_["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/irsa-reader";
   env_["AWS_ROLE_SESSION_NAME"] = "ki-test";
@@ -201,7 +202,7 @@ TEST_F(CredentialChainTest, WebIdentityFromEnvironmentMatchesSdk) {
   EXPECT_TRUE(SawEvent("\"signed\":false"));
 
   // A rotated token is a new exchange with the new token.
-  WriteFile(home_.File("irsa-token"), "eyJhbGciOiJSUzI1NiJ9.web-identity-2\n");
+  WriteFile(home_.File("irsa-token"), "eyJhbGciOiJSUzI1NiJ9.web-identity-2");
   std::string rotated = Ours();
   EXPECT_NE(rotated, ours);
   EXPECT_EQ(rotated, Sdk("web-identity"));
@@ -295,7 +296,7 @@ TEST_F(CredentialChainTest, ChainOrderEnvironmentThenWebIdentityThenContainerThe
   EXPECT_EQ(container, Sdk("chain"));
 
   UseSts();
-  WriteFile(home_.File("irsa-token"), "token-for-order\n");
+  WriteFile(home_.File("irsa-token"), "token-for-order");
   env_["AWS_WEB_IDENTITY_TOKEN_FILE"] = home_.File("irsa-token");
   env_["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/irsa";
   std::string web = Ours();

@@ -29,6 +29,8 @@ const config = JSON.parse(process.argv[2] || "{}");
 const lifetime = config.lifetimeSeconds || 3600;
 const imdsRole = config.imdsRole || "kinesis-import-test-role";
 const imdsTokens = new Set();
+// Credentials this server handed out may sign the next AssumeRole (chained roles).
+const issuedSecrets = {};
 let imdsIssued = 0;
 
 function tag(text) {
@@ -118,7 +120,7 @@ function verifySigV4(req, body) {
   const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) return { ok: false, why: "no SigV4 Authorization header" };
   const [, accessKeyId, date, region, service, signedHeaders, signature] = m;
-  const secret = (config.secrets || {})[accessKeyId];
+  const secret = (config.secrets || {})[accessKeyId] ?? issuedSecrets[accessKeyId];
   if (secret === undefined) return { ok: false, accessKeyId, why: "unknown access key" };
   const amzDate = req.headers["x-amz-date"] || "";
   if (!amzDate.startsWith(date)) return { ok: false, accessKeyId, why: "X-Amz-Date does not match the scope" };
@@ -145,6 +147,7 @@ function stsError(res, status, code, message) {
 }
 
 function stsCredentials(res, action, id, roleArn, sessionName) {
+  issuedSecrets[id] = "secret-of-" + id;
   send(res, 200,
     `<${action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n` +
     `  <${action}Result>\n` +

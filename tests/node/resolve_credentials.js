@@ -3,7 +3,7 @@
 // current environment with the AWS SDK for JavaScript v3's providers (@aws-sdk/credential-providers)
 // and prints {"accessKeyId", "expiration"} on stdout (never the secret). STS calls go to
 // AWS_ENDPOINT_URL_STS when it is set (passed as the STS client's endpoint as well).
-// Usage: node resolve_credentials.js chain|ini|imds|container|web-identity|process [profile]
+// Usage: node resolve_credentials.js chain|ini|imds|container|container-http|web-identity|process [profile]
 "use strict";
 
 const providers = require("@aws-sdk/credential-providers");
@@ -20,6 +20,9 @@ async function main() {
     ini: () => providers.fromIni(options),
     imds: () => providers.fromInstanceMetadata(options),
     container: () => providers.fromContainerMetadata(options),
+    // fromHttp is the chain's container provider; unlike fromContainerMetadata it reads
+    // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE.
+    "container-http": () => providers.fromHttp(options),
     "web-identity": () => providers.fromTokenFile(options),
     process: () => providers.fromProcess(options),
   }[which];
