@@ -14,7 +14,7 @@ struct AwsCredentials {
   std::string source;         // where they came from, for messages ("environment", "profile 'x' in ~/.aws/credentials", ...); never the secret
   // When temporary credentials (STS, IMDS, container, credential_process) stop working; nullopt
   // for long-term keys. CachingCredentialsSource refreshes ahead of it.
-  std::optional<std::chrono::system_clock::time_point> expiration;
+  std::optional<std::chrono::system_clock::time_point> expiration = std::nullopt;
 };
 
 }  // namespace ki

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -207,24 +208,24 @@ TEST(ContainerCredentials, PlainHttpOnlyToLoopbackOrTheLinkLocalHosts) {
   });
   for (const char* ok : {"http://127.0.0.1:80/c", "http://127.10.0.1/c", "http://localhost/c",
                          "http://169.254.170.23/v1/credentials", "http://[::1]:9/c", "https://example.com/c"}) {
-    MapEnvironment env({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", ok}});
+    MapEnvironment env(std::map<std::string, std::string>{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", ok}});
     auto c = ContainerCredentialsProvider(http, env).Load();
     EXPECT_TRUE(c.ok() && c->has_value()) << ok << ": " << c.status().message();
   }
   for (const char* bad : {"http://192.0.2.1/c", "http://128.0.0.1/c", "http://127.0.0.1.evil.com/c",
                           "ftp://127.0.0.1/c"}) {
-    MapEnvironment env({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", bad}});
+    MapEnvironment env(std::map<std::string, std::string>{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", bad}});
     auto c = ContainerCredentialsProvider(http, env).Load();
     EXPECT_FALSE(c.ok()) << bad;
   }
-  MapEnvironment relative({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"}});
+  MapEnvironment relative(std::map<std::string, std::string>{{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"}});
   ASSERT_TRUE(ContainerCredentialsProvider(http, relative).Load().ok());
   EXPECT_EQ(http.requests().back().url, "http://169.254.170.2/v2/credentials/x");
 }
 
 TEST(ImdsCredentials, DisabledMeansNoRequest) {
   fakes::FakeHttpClient http;  // would fail the test loudly if asked
-  MapEnvironment env({{"AWS_EC2_METADATA_DISABLED", "true"}});
+  MapEnvironment env(std::map<std::string, std::string>{{"AWS_EC2_METADATA_DISABLED", "true"}});
   ImdsCredentialsProvider imds(http, env);
   auto c = imds.Load();
   ASSERT_TRUE(c.ok());
