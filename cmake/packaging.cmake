@@ -4,7 +4,7 @@
 #   share/man/man1/kinesis-import.1.gz        generated from --help by scripts/gen-man
 #   share/bash-completion/completions/kinesis-import, share/zsh/vendor-completions/_kinesis-import
 #   share/doc/kinesis-import/example-job.toml
-#   lib/systemd/system/kinesis-import@.service (follow, one job file per instance)
+#   lib/systemd/system/kinesis-import@.service (follow, one job file per instance; /usr/lib/... in the .deb)
 include(GNUInstallDirs)
 
 set(KI_PRIVATE_LIB_DIR "${CMAKE_INSTALL_LIBDIR}/kinesis-import")
