@@ -38,8 +38,10 @@ ProfileSections Sections(const SharedFiles& files, const std::string& profile) {
 // Static keys, the credentials file's section as a whole first (see SharedFilesCredentialsProvider).
 Result<MaybeCredentials> StaticKeys(const SharedFiles& files, const ProfileSections& s,
                                     const std::string& profile) {
-  for (auto [section, name] : {std::pair{s.credentials, &files.credentials_name},
-                               std::pair{s.config, &files.config_name}}) {
+  for (auto [section_binding, name] : {std::pair{s.credentials, &files.credentials_name},
+                                       std::pair{s.config, &files.config_name}}) {
+    // A named copy: clang 14 cannot capture a structured binding in the lambda below.
+    const IniFile::Section* section = section_binding;
     if (section == nullptr) continue;
     auto value = [&](const char* key) {
       auto it = section->find(key);
