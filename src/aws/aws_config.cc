@@ -108,6 +108,10 @@ Result<std::string> ResolveRegion(const std::string& flag_region, const std::str
   return InvalidArgument("no region: use --region or set AWS_REGION (" + why + ")");
 }
 
+bool IsMissingRegion(const Status& status) {
+  return status.kind() == ErrorKind::kInvalidArgument && status.message().starts_with("no region: ");
+}
+
 Result<std::string> ValidateEndpointUrl(const std::string& url, const std::string& origin) {
   const std::string prefix = "endpoint URL from " + origin;
   if (url.find('@') != std::string::npos) {

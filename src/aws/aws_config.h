@@ -44,6 +44,10 @@ const IniFile::Section* FindConfigProfile(const IniFile& config, const std::stri
 Result<std::string> ResolveRegion(const std::string& flag_region, const std::string& profile_flag,
                                   const Environment& env);
 
+// True for ResolveRegion's "no region" error (nothing configured a region), as opposed to a bad
+// region name or a missing profile: the caller may then ask the EC2 instance metadata.
+bool IsMissingRegion(const Status& status);
+
 // The Kinesis endpoint URL, first found wins: `flag_url` (--endpoint-url),
 // AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL (both skipped when
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), else https://kinesis.<region>.amazonaws.com

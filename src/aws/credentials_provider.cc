@@ -5,6 +5,9 @@
 #include <utility>
 
 #include "aws/ini_file.h"
+#include "aws/metadata_credentials.h"
+#include "aws/profile_credentials.h"
+#include "aws/web_identity_provider.h"
 
 namespace ki {
 namespace {
@@ -129,17 +132,35 @@ std::vector<std::string> CredentialsChain::DescribeProviders() const {
 }
 
 CredentialsChain DefaultCredentialsChain(const CredentialOptions& options, const Environment& env) {
+  return DefaultCredentialsChain(options, env, CredentialsContext{});
+}
+
+CredentialsChain DefaultCredentialsChain(const CredentialOptions& options, const Environment& env,
+                                         const CredentialsContext& context) {
   CredentialsChain chain;
   if (!options.connection_name.empty()) {
     chain.AddProvider(std::make_unique<ConnectionCredentialsProvider>(
         options.connection_name, options.connections_file, env));
     return chain;
   }
+  const bool network = context.http != nullptr && context.clock != nullptr;
   if (options.profile.empty()) {
     chain.AddProvider(std::make_unique<EnvironmentCredentialsProvider>(env));
+    if (network) chain.AddProvider(std::make_unique<WebIdentityCredentialsProvider>(context, env));
+  }
+  if (!network) {
+    chain.AddProvider(std::make_unique<SharedFilesCredentialsProvider>(
+        SelectProfile(options.profile, env), ResolveSharedFilePaths(env)));
+    return chain;
   }
   chain.AddProvider(std::make_unique<SharedFilesCredentialsProvider>(
-      SelectProfile(options.profile, env), ResolveSharedFilePaths(env)));
+      SelectProfile(options.profile, env), ResolveSharedFilePaths(env), context, env));
+  // An explicit --profile is the only source, as with the AWS CLI's --profile: a profile that
+  // has no credentials is an error, not a reason to try the machine's role.
+  if (options.profile.empty()) {
+    chain.AddProvider(std::make_unique<ContainerCredentialsProvider>(*context.http, env));
+    chain.AddProvider(std::make_unique<ImdsCredentialsProvider>(*context.http, env));
+  }
   return chain;
 }
 
@@ -176,6 +197,12 @@ SharedFilesCredentialsProvider::SharedFilesCredentialsProvider(ProfileSelection 
                                                                SharedFilePaths paths)
     : profile_(std::move(profile)), paths_(std::move(paths)) {}
 
+SharedFilesCredentialsProvider::SharedFilesCredentialsProvider(ProfileSelection profile,
+                                                               SharedFilePaths paths,
+                                                               const CredentialsContext& context,
+                                                               const Environment& env)
+    : profile_(std::move(profile)), paths_(std::move(paths)), context_(context), env_(&env) {}
+
 Result<std::optional<AwsCredentials>> SharedFilesCredentialsProvider::Load() {
   std::optional<IniFile> credentials_file;
   std::optional<IniFile> config_file;
@@ -201,6 +228,20 @@ Result<std::optional<AwsCredentials>> SharedFilesCredentialsProvider::Load() {
     return NotFound("profile '" + profile_.name + "' (from " + profile_.requested_by +
                     ") not found in " + credentials_name + state(credentials_file) + " or " +
                     config_name + state(config_file));
+  }
+
+  if (context_) {
+    SharedFiles files{std::move(credentials_file), std::move(config_file), credentials_name, config_name};
+    std::vector<std::string> chain;
+    KI_ASSIGN_OR_RETURN(MaybeCredentials creds,
+                        ResolveProfileCredentials(files, profile_.name, *context_, *env_, chain));
+    if (creds) return creds;
+    if (profile_.is_explicit()) {
+      return InvalidArgument("profile '" + profile_.name + "' (from " + profile_.requested_by +
+                             ") has no aws_access_key_id/aws_secret_access_key, role_arn or "
+                             "credential_process in " + credentials_name + " or " + config_name);
+    }
+    return MaybeCredentials();
   }
 
   // The credentials file's section wins as a whole; the config file is used only when the

@@ -5,9 +5,16 @@
 //      source; a failure is the error, nothing else is tried.
 //   2. AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN). Skipped when --profile is
 //      given: an explicit --profile beats the environment, as in the AWS CLI (AWS_PROFILE does not).
-//   3. The shared files: profile --profile, else AWS_PROFILE, else "default", looked up in the
-//      credentials file first, then in the config file's [profile NAME].
-// Instance/container providers can be appended later as further CredentialsProvider classes.
+//   3. Web identity (EKS IRSA): AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN -> STS
+//      AssumeRoleWithWebIdentity (web_identity_provider.h). Skipped when --profile is given.
+//   4. The shared files: profile --profile, else AWS_PROFILE, else "default", looked up in the
+//      credentials file first, then in the config file's [profile NAME]. A profile may assume a
+//      role (role_arn + source_profile / credential_source / web_identity_token_file), have
+//      static keys, or run a credential_process (profile_credentials.h).
+//   5. Container credentials (ECS, EKS Pod Identity) and 6. EC2 instance metadata (IMDSv2)
+//      (metadata_credentials.h).
+// Providers 3, 5, 6 and the role/process parts of 4 need a CredentialsContext with an HTTP client;
+// without one (the two-argument DefaultCredentialsChain) only the local sources are used.
 //
 // Secrets and session tokens never appear in any message or Describe() text; access key ids only
 // through RedactAccessKey().
@@ -22,7 +29,9 @@
 #include "aws/aws_config.h"
 #include "aws/aws_credentials.h"
 #include "aws/environment.h"
+#include "common/clock.h"
 #include "common/status.h"
+#include "http/http_client.h"
 
 namespace ki {
 
@@ -56,9 +65,20 @@ struct CredentialOptions {
   std::string profile;           // --profile
 };
 
+// What the network providers need. `http` and `clock` must outlive the chain; `env` too (the
+// providers that read a token file or run a process keep a reference).
+struct CredentialsContext {
+  HttpClient* http = nullptr;  // nullptr: only the local sources (environment, static profile keys)
+  Clock* clock = nullptr;      // signing time of STS AssumeRole
+  std::string region;          // the region for STS ("" -> us-east-1)
+};
+
 // The chain described at the top of this file. Reads what it needs from `env` now; `env` need
-// not outlive the chain.
+// not outlive the chain. Local sources only (no STS, container, IMDS, credential_process).
 CredentialsChain DefaultCredentialsChain(const CredentialOptions& options, const Environment& env);
+// The full chain. `env` must outlive the chain.
+CredentialsChain DefaultCredentialsChain(const CredentialOptions& options, const Environment& env,
+                                         const CredentialsContext& context);
 
 // --- The providers ---------------------------------------------------------------------------
 
@@ -78,15 +98,22 @@ class EnvironmentCredentialsProvider : public CredentialsProvider {
 
 // Static keys (aws_access_key_id, aws_secret_access_key, aws_session_token) of one profile in the
 // shared credentials file ([NAME]) or, if that has none, the config file ([profile NAME]).
+// With a CredentialsContext (http set) the profile may also assume a role, use a web identity
+// token file or run a credential_process (see profile_credentials.h); without one such a profile
+// is a FatalError naming the key.
 class SharedFilesCredentialsProvider : public CredentialsProvider {
  public:
   SharedFilesCredentialsProvider(ProfileSelection profile, SharedFilePaths paths);
+  SharedFilesCredentialsProvider(ProfileSelection profile, SharedFilePaths paths,
+                                 const CredentialsContext& context, const Environment& env);
   Result<std::optional<AwsCredentials>> Load() override;
   std::string Describe() const override;
 
  private:
   ProfileSelection profile_;
   SharedFilePaths paths_;
+  std::optional<CredentialsContext> context_;
+  const Environment* env_ = nullptr;
 };
 
 // One named connection from the connections file. Never returns nullopt: it is only used when the

@@ -6,7 +6,9 @@
 
 #include "aws/aws_config.h"
 #include "aws/credentials_provider.h"
+#include "aws/credentials_source.h"
 #include "aws/environment.h"
+#include "aws/metadata_credentials.h"
 #include "common/log.h"
 #include "common/time_format.h"
 
@@ -97,28 +99,53 @@ CLI::Validator AtLeast(int64_t min) {
       ">=" + std::to_string(min));
 }
 
+Result<std::string> ResolveAwsRegion(const AwsOptions& o, HttpClient& http) {
+  const Environment& env = ProcessEnvironment();
+  Result<std::string> region = ResolveRegion(o.region, o.profile, env);
+  if (!region.ok() && IsMissingRegion(region.status())) {
+    if (std::optional<std::string> from_imds = ImdsRegion(http, env)) {
+      Log(LogLevel::kDebug, "region " + *from_imds + " from the EC2 instance metadata");
+      return *from_imds;
+    }
+  }
+  return region;
+}
+
+CredentialsChain AwsCredentialsChain(const AwsOptions& o, HttpClient& http, const std::string& region) {
+  CredentialOptions copts{o.connection, o.connections_file, o.profile};
+  CredentialsContext context{&http, &SystemClock(), region};
+  return DefaultCredentialsChain(copts, ProcessEnvironment(), context);
+}
+
+HttpOptions AwsHttpOptions(const AwsOptions& o) {
+  HttpOptions hopts;
+  hopts.insecure = o.insecure;
+  hopts.connect_timeout = std::chrono::milliseconds(o.connect_timeout_ms);
+  hopts.request_timeout = std::chrono::milliseconds(o.request_timeout_ms);
+  return hopts;
+}
+
 Result<KinesisSession> OpenKinesis(const AwsOptions& o) {
   const Environment& env = ProcessEnvironment();
   KI_ASSIGN_OR_RETURN(std::chrono::milliseconds deadline, ParseDuration(o.retry_deadline, "--retry-deadline"));
-  KI_ASSIGN_OR_RETURN(std::string region, ResolveRegion(o.region, o.profile, env));
+  KinesisSession s;
+  s.http = std::make_unique<CurlHttpClient>(AwsHttpOptions(o));
+  KI_ASSIGN_OR_RETURN(std::string region, ResolveAwsRegion(o, *s.http));
   KI_ASSIGN_OR_RETURN(std::string endpoint, ResolveEndpoint(o.endpoint_url, region, env));
-  CredentialOptions copts{o.connection, o.connections_file, o.profile};
-  KI_ASSIGN_OR_RETURN(AwsCredentials creds, DefaultCredentialsChain(copts, env).Resolve());
+  auto credentials = std::make_shared<CachingCredentialsSource>(
+      AwsCredentialsChain(o, *s.http, region), SystemClock());
+  // Resolved once now, so missing or broken credentials are a setup error before anything runs.
+  KI_ASSIGN_OR_RETURN(AwsCredentials creds, credentials->Get());
   Log(LogLevel::kDebug, "endpoint " + endpoint + ", region " + region + ", credentials from " +
                             creds.source + " (access key " + RedactAccessKey(creds.access_key_id) + ")");
   if (o.insecure)
     std::fprintf(stderr, "kinesis-import: warning: --insecure: TLS certificates are not verified; "
                          "anyone on the network path can read and change this traffic\n");
-  HttpOptions hopts;
-  hopts.insecure = o.insecure;
-  hopts.connect_timeout = std::chrono::milliseconds(o.connect_timeout_ms);
-  hopts.request_timeout = std::chrono::milliseconds(o.request_timeout_ms);
-  KinesisSession s;
-  s.http = std::make_unique<CurlHttpClient>(hopts);
   KinesisClientConfig kc;
   kc.endpoint = endpoint;
   kc.region = region;
   kc.credentials = std::move(creds);
+  kc.credentials_source = std::move(credentials);
   kc.retry.deadline = deadline;
   s.client = std::make_unique<KinesisClient>(*s.http, SystemClock(), std::move(kc));
   return s;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "aws/credentials_provider.h"
 #include "common/status.h"
 #include "http/curl_http_client.h"
 #include "kinesis/kinesis_client.h"
@@ -38,7 +39,18 @@ struct AwsOptions {
 // --connect-timeout-ms, --request-timeout-ms, --retry-deadline.
 void AddAwsOptions(CLI::App& app, AwsOptions& options);
 
+// The region (--region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else the EC2
+// instance's region from IMDS) and the credentials chain for these options, with the network
+// providers going through `http`, which must outlive the chain.
+Result<std::string> ResolveAwsRegion(const AwsOptions& options, HttpClient& http);
+CredentialsChain AwsCredentialsChain(const AwsOptions& options, HttpClient& http,
+                                     const std::string& region);
+// HttpOptions from --insecure, --connect-timeout-ms, --request-timeout-ms.
+HttpOptions AwsHttpOptions(const AwsOptions& options);
+
 // A Kinesis client and the HTTP client it uses, resolved from options, environment and files.
+// The client asks `client->config().credentials_source` (a CachingCredentialsSource) for
+// credentials on every request.
 struct KinesisSession {
   std::unique_ptr<CurlHttpClient> http;
   std::unique_ptr<KinesisClient> client;

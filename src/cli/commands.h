@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 
 namespace ki::cli {
 
@@ -18,5 +19,9 @@ void RegisterFollowCommand(CLI::App& app, std::function<int()>* run);
 void RegisterSqlCommand(CLI::App& app, std::function<int()>* run);
 void RegisterPositionsCommand(CLI::App& app, std::function<int()>* run);
 void RegisterSuggestTableCommand(CLI::App& app, std::function<int()>* run);
+void RegisterCredentialsCommand(CLI::App& app, std::function<int()>* run);
+
+// The text of --version: version, git commit, DuckDB, libcurl and libpq versions, one per line.
+std::string VersionText();
 
 }  // namespace ki::cli

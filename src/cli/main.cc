@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // A repeated option takes its last value (as most CLIs do), so wrappers can append overrides.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.set_version_flag("--version", "kinesis-import 0.1.0");
+  app.set_version_flag("--version", ki::cli::VersionText);
   app.footer(
       "Exit codes: 0 ok; 2 the command could not start because of what it was given (flags, job file, "
       "connections file, profiles, stream name, a target table that is missing or cannot take the records): "
@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   ki::cli::RegisterSqlCommand(app, &run);
   ki::cli::RegisterPositionsCommand(app, &run);
   ki::cli::RegisterSuggestTableCommand(app, &run);
+  ki::cli::RegisterCredentialsCommand(app, &run);
 
   try {
     app.parse(argc, argv);

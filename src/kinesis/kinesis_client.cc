@@ -237,7 +237,13 @@ Result<HttpResponse> KinesisClient::SendOnce(const CallContext& ctx, const std::
   params.region = config_.region;
   params.service = "kinesis";
   params.time = clock_.Now();
-  KI_RETURN_IF_ERROR(SignHttpRequest(req, config_.credentials, params));
+  if (config_.credentials_source) {
+    Result<AwsCredentials> creds = config_.credentials_source->Get();
+    if (!creds.ok()) return creds.status().WithContext(Where(ctx));
+    KI_RETURN_IF_ERROR(SignHttpRequest(req, *creds, params));
+  } else {
+    KI_RETURN_IF_ERROR(SignHttpRequest(req, config_.credentials, params));
+  }
   auto started = clock_.Monotonic();
   auto resp = http_.Send(req);
   if (!resp.ok()) return resp.status().WithContext(Where(ctx));

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "aws/aws_credentials.h"
+#include "aws/credentials_source.h"
 #include "common/clock.h"
 #include "common/retry.h"
 #include "common/status.h"
@@ -23,7 +25,12 @@ namespace ki {
 struct KinesisClientConfig {
   std::string endpoint;  // e.g. https://kinesis.eu-west-1.amazonaws.com or http://127.0.0.1:4567
   std::string region;
+  // Static credentials, used when credentials_source is not set.
   AwsCredentials credentials;
+  // When set, asked for the current credentials before every attempt (so expiring credentials are
+  // replaced in long runs); must be thread-safe (CachingCredentialsSource is). Its error fails the
+  // attempt with the source's error kind.
+  std::shared_ptr<CredentialsSource> credentials_source;
   RetryPolicy retry;
   // The backoff's random source, uniform in [0, 1) (full jitter); empty: a seeded generator per
   // call. Tests script it. Called from every thread that uses the client, so it must be
