@@ -340,6 +340,83 @@ TEST_F(KinesisReplayTest, AwsLimitsThrottleTheSixthGetRecordsCallInOneSecond) {
   EXPECT_EQ(ReportField(run, "total_records"), 100);
 }
 
+// Plain HTTP calls to kinesis-replay (no retries, nothing hidden), answering status and body.
+class ReplayCalls {
+ public:
+  explicit ReplayCalls(std::string endpoint) : endpoint_(std::move(endpoint)) {}
+  HttpResponse Call(const std::string& op, const std::string& body) {
+    HttpRequest request;
+    request.url = endpoint_ + "/";
+    request.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+                       {"X-Amz-Target", "Kinesis_20131202." + op}};
+    request.body = body;
+    auto response = http_.Send(request);
+    EXPECT_TRUE(response.ok()) << response.status().message();
+    return response.ok() ? *response : HttpResponse{};
+  }
+  std::string Iterator(const std::string& stream, const std::string& type, const std::string& extra = "") {
+    auto r = Call("GetShardIterator", R"({"StreamName":")" + stream +
+                                          R"(","ShardId":"shardId-000000000000","ShardIteratorType":")" +
+                                          type + "\"" + extra + "}");
+    EXPECT_EQ(r.status, 200) << r.body;
+    simdjson::dom::parser parser;
+    std::string_view it;
+    if (parser.parse(r.body)["ShardIterator"].get_string().get(it)) ADD_FAILURE() << r.body;
+    return std::string(it);
+  }
+
+ private:
+  std::string endpoint_;
+  CurlHttpClient http_{HttpOptions{}};
+};
+
+TEST_F(KinesisReplayTest, IteratorTypesAndTheTenMegabyteLimitOfOneGetRecordsCall) {
+  // 10,000 event records on one shard: ~11 MB of data, more than one call may return.
+  std::string dump = dir_.File("event.ndjson");
+  ReplayProcess replay({"--stream", "replay-it", "--shards", "1", "--records", "10000", "--dataset",
+                        "event", "--dump", dump});
+  ASSERT_FALSE(replay.endpoint().empty());
+  ReplayCalls calls(replay.endpoint());
+  simdjson::dom::parser parser;
+  std::vector<std::string> sequences;
+  for (const auto& line : DumpLines(dump))
+    sequences.emplace_back(parser.parse(line)["shard_sequence_number"].get_string().value());
+  ASSERT_EQ(sequences.size(), 10000u);
+
+  auto first_of = [&](const std::string& iterator, int limit) {
+    auto r = calls.Call("GetRecords", R"({"ShardIterator":")" + iterator + R"(","Limit":)" + std::to_string(limit) + "}");
+    EXPECT_EQ(r.status, 200) << r.body.substr(0, 300);
+    simdjson::dom::parser p;
+    simdjson::dom::element doc = p.parse(r.body).value();
+    simdjson::dom::array records = doc["Records"].get_array().value();
+    std::string seq = records.size() ? std::string(records.at(0)["SequenceNumber"].get_string().value()) : "";
+    return std::make_tuple(seq, records.size(), doc["MillisBehindLatest"].get_int64().value(), r.body.size());
+  };
+  auto [at, n_at, behind_at, size_at] = first_of(
+      calls.Iterator("replay-it", "AT_SEQUENCE_NUMBER", R"(,"StartingSequenceNumber":")" + sequences[1234] + "\""), 1);
+  EXPECT_EQ(at, sequences[1234]);
+  EXPECT_GT(behind_at, 0);
+  auto [after, n_after, behind_after, size_after] = first_of(
+      calls.Iterator("replay-it", "AFTER_SEQUENCE_NUMBER", R"(,"StartingSequenceNumber":")" + sequences[1234] + "\""), 1);
+  EXPECT_EQ(after, sequences[1235]);
+  auto [latest, n_latest, behind_latest, size_latest] = first_of(calls.Iterator("replay-it", "LATEST"), 100);
+  EXPECT_EQ(n_latest, 0u);
+  EXPECT_EQ(behind_latest, 0);
+  // From the start, with the largest Limit: stopped by the 10 MB rule, not the 10,000 records.
+  auto [start, n_start, behind_start, size_start] = first_of(calls.Iterator("replay-it", "TRIM_HORIZON"), 10000);
+  EXPECT_EQ(start, sequences[0]);
+  EXPECT_LT(n_start, 10000u);
+  EXPECT_GT(n_start, 8000u);
+  EXPECT_GT(behind_start, 0);
+  // A Limit above 10,000 is refused, as AWS does.
+  auto too_many = calls.Call("GetRecords", R"({"ShardIterator":")" + calls.Iterator("replay-it", "LATEST") + R"(","Limit":10001})");
+  EXPECT_EQ(too_many.status, 400);
+  EXPECT_NE(too_many.body.find("ValidationException"), std::string::npos) << too_many.body;
+  auto unknown = calls.Call("DescribeStreamSummary", R"({"StreamName":"no-such-stream"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("ResourceNotFoundException"), std::string::npos) << unknown.body;
+}
+
 TEST_F(KinesisReplayTest, RejectsANonLoopbackListenAddress) {
   ASSERT_NE(kReplayPath, nullptr) << "kinesis-replay is not built";
   auto r = RunProcess({kReplayPath, "--listen", "0.0.0.0:0", "--stream", "s", "--records", "1"});
