@@ -152,7 +152,8 @@ class FollowTest : public ::testing::Test {
         ADD_FAILURE() << "follow exited while the test waited for rows: " << follow->Err();
         return false;
       }
-      std::this_thread::sleep_for(milliseconds(20));
+      // A DuckDB query holds the file follow commits to: poll it less often.
+      std::this_thread::sleep_for(milliseconds(target.postgres() ? 20 : 100));
     }
   }
   // Each key's counters are exactly 1..k, once each: "key0,12,12,1,12\n..." for `keys` keys.
@@ -327,7 +328,7 @@ TEST_F(FollowTest, DuckDbFileQueryableWhileFollowImports) {
   target.CreateTable("t");
   ChildProcess follow(FollowArgs(stream, "t", target.db()), dir.File("follow"));
   ChildProcess producer(NodeArgv("sdk_client.js", {"produce", "--endpoint", endpoint_, "--stream", stream, "--keys",
-                                                   "5", "--rounds", "300", "--interval-ms", "20"}),
+                                                   "5", "--rounds", "150", "--interval-ms", "20"}),
                         dir.File("producer"));
   std::vector<int64_t> counts;
   for (int i = 0; i < 6 && producer.running(); ++i) {
@@ -345,10 +346,10 @@ TEST_F(FollowTest, DuckDbFileQueryableWhileFollowImports) {
   EXPECT_TRUE(std::is_sorted(counts.begin(), counts.end()));
   EXPECT_GT(counts.back(), counts.front()) << "follow did not keep importing while the file was queried";
   ASSERT_EQ(producer.Wait(seconds(60)), 0) << producer.Err();
-  ASSERT_TRUE(WaitForRows(target, "t", 1500, seconds(30), &follow)) << follow.Err();
+  ASSERT_TRUE(WaitForRows(target, "t", 750, seconds(30), &follow)) << follow.Err();
   follow.Signal(SIGTERM);
   EXPECT_EQ(follow.Wait(seconds(5)), 0) << follow.Err();
-  EXPECT_EQ(target.Query(CountersQuery("t")), WholeCounters(5, 300));
+  EXPECT_EQ(target.Query(CountersQuery("t")), WholeCounters(5, 150));
 }
 
 // PostgreSQL: one follow per (stream, table); a second fails fast with exit 2 and says why, a
@@ -464,9 +465,10 @@ TEST_F(FollowTest, KillNineAtTwentyRandomMomentsLosesAndDoublesNothing) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> delay_ms(150, 1500);
   ChildProcess producer(NodeArgv("sdk_client.js", {"produce", "--endpoint", endpoint_, "--stream", stream, "--keys",
-                                                   "4", "--rounds", "500", "--interval-ms", "25"}),
+                                                   "4", "--rounds", "100000", "--interval-ms", "20"}),
                         dir.File("producer"));
   std::string moments;
+  int kills_while_producing = 0;
   for (int i = 0; i < 20; ++i) {
     ChildProcess follow(FollowArgs(stream, "t", target.db(), {"--commit-interval", "200ms"}),
                         dir.File("follow" + std::to_string(i)));
@@ -474,25 +476,34 @@ TEST_F(FollowTest, KillNineAtTwentyRandomMomentsLosesAndDoublesNothing) {
     moments += (i ? " " : "") + std::to_string(ms);
     std::this_thread::sleep_for(milliseconds(ms));  // the scenario: a crash at a random moment
     ASSERT_TRUE(follow.running()) << "follow " << i << " exited before the kill: " << follow.Err();
+    if (producer.running()) ++kills_while_producing;
     follow.Signal(SIGKILL);
     EXPECT_EQ(follow.Wait(seconds(5)), 128 + SIGKILL);
   }
-  std::cout << "killed after (ms): " << moments << std::endl;
+  std::cout << "killed after (ms): " << moments << "; " << kills_while_producing
+            << " of 20 kills while the producer ran" << std::endl;
   RecordProperty("kill_moments_ms", moments);
-  ASSERT_EQ(producer.Wait(seconds(90)), 0) << producer.Err();
+  // The producer runs as long as the kills do; stopped in the middle of a round, it may leave
+  // keys one counter apart, so the check below is "each key 1..k" with k per key.
+  producer.Signal(SIGTERM);
+  producer.Wait(seconds(10));
+  std::set<std::string> expected = StreamRecords(endpoint_, stream);
+  std::cout << "the stream holds " << expected.size() << " records" << std::endl;
+  ASSERT_GT(expected.size(), 40u) << "the producer put almost nothing: " << producer.Err();
   ChildProcess follow(FollowArgs(stream, "t", target.db(), {"--commit-interval", "200ms"}), dir.File("final"));
-  ASSERT_TRUE(WaitForRows(target, "t", 2000, seconds(30), &follow)) << follow.Err();
+  ASSERT_TRUE(WaitForRows(target, "t", static_cast<int64_t>(expected.size()), seconds(30), &follow))
+      << follow.Err();
   follow.Signal(SIGTERM);
   ASSERT_EQ(follow.Wait(seconds(5)), 0) << follow.Err();
 
-  std::set<std::string> expected = StreamRecords(endpoint_, stream);
-  EXPECT_EQ(expected.size(), 2000u);
   std::string rows = DuckDbCsv(target.db(), "SELECT kinesis_shard_id || '/' || shard_sequence_number FROM t");
   std::vector<std::string> lines = Lines(rows);
   std::set<std::string> imported(lines.begin(), lines.end());
   EXPECT_EQ(lines.size(), imported.size()) << "a record was imported twice";
   EXPECT_TRUE(imported == expected) << "imported " << imported.size() << ", stream holds " << expected.size();
-  EXPECT_EQ(target.Query(CountersQuery("t")), WholeCounters(4, 500));
+  EXPECT_EQ(DuckDbCsv(target.db(), "SELECT count(*) FROM (SELECT k FROM t GROUP BY k HAVING count(*) <> max(n) OR "
+                                   "count(DISTINCT n) <> count(*) OR min(n) <> 1)"),
+            "0\n");
 }
 
 // A free loopback port (bound, read, released: the service binds it a moment later).
