@@ -191,8 +191,17 @@ TEST_P(FollowBothSinksTest, PutRecordsVisibleWithinThreeSecondsAndExactlyOnceAcr
     for (int round = 2; round <= 6; ++round) {
       Produce(stream, kKeys, 1, round);
       auto put_returned = Clock::now();
-      bool visible = WaitForRows(target, "t", kKeys * round, seconds(3), &follow);
-      int64_t latency = MillisSince(put_returned);
+      // Latency up to the start of the query that saw the rows (a `sql` process takes a while to
+      // answer on a loaded machine; that time is the test's, not follow's).
+      bool visible = false;
+      int64_t latency = -1;
+      while (!visible && MillisSince(put_returned) < 3000 && follow.running()) {
+        int64_t asked_at = MillisSince(put_returned);
+        auto r = target.TryQuery("SELECT count(*) FROM t");
+        visible = r && std::atoll(r->c_str()) == kKeys * round;
+        if (visible) latency = asked_at;
+        else std::this_thread::sleep_for(milliseconds(target.postgres() ? 20 : 100));
+      }
       std::cout << "round " << round << ": put -> row visible in " << latency << " ms" << std::endl;
       EXPECT_TRUE(visible) << "round " << round << " not in the table 3 s after the put returned";
       worst = std::max(worst, latency);
@@ -238,6 +247,8 @@ TEST_P(FollowBothSinksTest, SecondSignalExitsAtOnceAndLeavesOnlyWholeCommits) {
   std::string stream = UniqueName("follow-signal");
   CreateStream(stream, 1);
   target.CreateTable("t");
+  auto started = Clock::now();
+  auto phase = [&](const char* what) { std::cout << MillisSince(started) << " ms: " << what << std::endl; };
   auto put = [&](int from, int to) {
     WriteFile(dir.File("in.ndjson"), CounterLines(from, to));
     auto r = RunNode("sdk_client.js", {"put", "--endpoint", endpoint_, "--stream", stream, "--file",
@@ -246,8 +257,9 @@ TEST_P(FollowBothSinksTest, SecondSignalExitsAtOnceAndLeavesOnlyWholeCommits) {
   };
   ChildProcess follow(FollowArgs(stream, "t", target.db(), {"--commit-interval", "200ms", "--log-level", "info"}),
                       dir.File("follow"));
-  put(0, 2000);
-  ASSERT_TRUE(WaitForRows(target, "t", 2000, seconds(30), &follow)) << follow.Err();
+  put(0, 1000);
+  ASSERT_TRUE(WaitForRows(target, "t", 1000, seconds(30), &follow)) << follow.Err();
+  phase("1000 rows committed");
 
   // Hold the table; a DuckDB reader is another process, as a user's duckdb CLI would be.
   std::unique_ptr<ChildProcess> duckdb_reader;
@@ -276,7 +288,8 @@ TEST_P(FollowBothSinksTest, SecondSignalExitsAtOnceAndLeavesOnlyWholeCommits) {
       std::this_thread::sleep_for(milliseconds(20));
     ASSERT_NE(duckdb_reader->Out().find("holding"), std::string::npos) << duckdb_reader->Err();
   }
-  put(2000, 5000);
+  phase("table held");
+  put(1000, 1500);
   // Evidence that follow is stuck in its commit: PostgreSQL shows its INSERT/COPY waiting on our
   // lock; for DuckDB, follow logs that it is still trying to open the file.
   auto until = Clock::now() + seconds(30);
@@ -293,6 +306,7 @@ TEST_P(FollowBothSinksTest, SecondSignalExitsAtOnceAndLeavesOnlyWholeCommits) {
     if (!busy) std::this_thread::sleep_for(milliseconds(50));
   }
   ASSERT_TRUE(busy) << "follow never blocked on the held table: " << follow.Err();
+  phase("follow waits for the table");
   follow.Signal(SIGTERM);
   std::this_thread::sleep_for(milliseconds(200));  // the first signal is taken before the second
   ASSERT_TRUE(follow.running()) << "follow exited after one signal while its commit was held: " << follow.Err();
@@ -308,14 +322,15 @@ TEST_P(FollowBothSinksTest, SecondSignalExitsAtOnceAndLeavesOnlyWholeCommits) {
     duckdb_reader->Signal(SIGKILL);
     duckdb_reader->Wait(seconds(5));
   }
-  EXPECT_EQ(target.Query(CountersQuery("t")), WholeCounters(10, 200));
+  EXPECT_EQ(target.Query(CountersQuery("t")), WholeCounters(10, 100));
 
   // A restart imports the rest once.
   ChildProcess again(FollowArgs(stream, "t", target.db(), {"--commit-interval", "200ms"}), dir.File("again"));
-  ASSERT_TRUE(WaitForRows(target, "t", 5000, seconds(30), &again)) << again.Err();
+  ASSERT_TRUE(WaitForRows(target, "t", 1500, seconds(30), &again)) << again.Err();
+  phase("the rest imported after a restart");
   again.Signal(SIGTERM);
   EXPECT_EQ(again.Wait(seconds(5)), 0) << again.Err();
-  EXPECT_EQ(target.Query(CountersQuery("t")), WholeCounters(10, 500));
+  EXPECT_EQ(target.Query(CountersQuery("t")), WholeCounters(10, 150));
 }
 
 // While follow runs on a DuckDB file, `kinesis-import sql` on the file answers within a few
