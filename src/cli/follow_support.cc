@@ -60,17 +60,24 @@ class FollowSinks final : public SinkProvider {
     // up to a minute, then let follow's restart loop take over (it retries for ever).
     auto delay = std::chrono::milliseconds(20);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool stopping = false;
     for (int attempt = 1;; ++attempt) {
       auto sink = OpenSink(db_, DbAccess::kExisting);
       if (sink.ok()) {
         sink_ = std::move(*sink);
         return sink_.get();
       }
-      if (sink.status().kind() != ErrorKind::kIo || stop_.cancelled() ||
-          std::chrono::steady_clock::now() + delay > deadline)
-        return sink.status();
+      const bool held_or_io = sink.status().kind() == ErrorKind::kIo || sink.status().detail().retriable;
+      // After SIGINT/SIGTERM the last commit still gets 3 s of the 5 s follow has to exit: a
+      // reader's query usually lets go of the file well within that.
+      if (stop_.cancelled() && !stopping) {
+        stopping = true;
+        deadline = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(3));
+      }
+      if (!held_or_io || std::chrono::steady_clock::now() + delay > deadline) return sink.status();
       if (attempt == 10) Log(LogLevel::kInfo, sink.status().message() + " — still trying");
-      if (!stop_.WaitFor(delay)) return sink.status();
+      if (stopping) std::this_thread::sleep_for(delay);
+      else (void)stop_.WaitFor(delay);  // a stop while waiting: the next turn shortens the deadline
       delay = std::min(delay * 2, std::chrono::milliseconds(500));
     }
   }

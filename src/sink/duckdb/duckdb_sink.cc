@@ -176,8 +176,12 @@ Result<std::unique_ptr<DuckDbSink>> DuckDbSink::Open(const std::string& path, Cl
   if (duckdb_open_ext(path.c_str(), database.out(), nullptr, error.out()) != DuckDBSuccess) {
     const std::string message = error ? error.get() : "unknown error";
     if (auto holder = FileLockHolder(path)) {
+      // Fatal for `run` (it opens once), but the holder may let go: follow waits for it.
+      ErrorDetail detail;
+      detail.retriable = true;
       return FatalError("DuckDB file '" + path + "' is in use by another process (pid " +
-                        std::to_string(*holder) + ", another kinesis-import run?): " + message);
+                        std::to_string(*holder) + ", another kinesis-import run?): " + message)
+          .WithDetail(detail);
     }
     return IoError("cannot open DuckDB file '" + path + "': " + message);
   }
