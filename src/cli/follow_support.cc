@@ -66,7 +66,8 @@ class FollowSinks final : public SinkProvider {
         sink_ = std::move(*sink);
         return sink_.get();
       }
-      if (sink.status().kind() != ErrorKind::kIo || stop_.cancelled() ||
+      const bool busy = sink.status().has_detail() && sink.status().detail().retriable;
+      if ((sink.status().kind() != ErrorKind::kIo && !busy) || stop_.cancelled() ||
           std::chrono::steady_clock::now() + delay > deadline)
         return sink.status();
       if (attempt == 10) Log(LogLevel::kInfo, sink.status().message() + " — still trying");

@@ -176,8 +176,13 @@ Result<std::unique_ptr<DuckDbSink>> DuckDbSink::Open(const std::string& path, Cl
   if (duckdb_open_ext(path.c_str(), database.out(), nullptr, error.out()) != DuckDBSuccess) {
     const std::string message = error ? error.get() : "unknown error";
     if (auto holder = FileLockHolder(path)) {
+      // Fatal for `run` (two importers on one file), but the holder may be a reader that lets
+      // go in a moment: follow retries while it is there (retriable detail).
+      ErrorDetail detail;
+      detail.retriable = true;
       return FatalError("DuckDB file '" + path + "' is in use by another process (pid " +
-                        std::to_string(*holder) + ", another kinesis-import run?): " + message);
+                        std::to_string(*holder) + ", another kinesis-import run?): " + message)
+          .WithDetail(detail);
     }
     return IoError("cannot open DuckDB file '" + path + "': " + message);
   }
