@@ -20,6 +20,10 @@
 //                                 put N rounds of one record per key, {"k":"key<i>","n":<round>}
 //                                 with partition key key<i>; a round is put only after the last one
 //                                 was accepted, so each key's records are in the stream in order
+//   put-spread --shards S --per-shard N
+//                                 put N records into each of the S shards of a stream created
+//                                 with S shards (explicit hash keys in the middle of each shard's
+//                                 even share of the range), {"id":<i>,"shard":<j>}, 500 per call
 // Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the emulators do not check them.
 'use strict';
 // The SDK warns about Node 20 on every start; it is noise in test output.
@@ -234,6 +238,21 @@ async function produce() {
   process.stdout.write(`put ${n}\n`);
 }
 
+async function putSpread() {
+  const shards = BigInt(opt.shards);
+  const perShard = Number(opt['per-shard'] || 1);
+  const width = (1n << 128n) / shards;
+  const payloads = [];
+  for (let r = 0; r < perShard; r++) {
+    for (let j = 0n; j < shards; j++) {
+      const id = payloads.length;
+      payloads.push({ Data: Buffer.from(JSON.stringify({ id, shard: Number(j) }), 'utf8'),
+        PartitionKey: `p${id}`, ExplicitHashKey: String(width * j + width / 2n) });
+    }
+  }
+  await putPayloads(payloads);
+}
+
 (async () => {
   switch (opt._[0]) {
     case 'split': await split(); break;
@@ -247,6 +266,7 @@ async function produce() {
     case 'put-raw-b64': await put(true); break;
     case 'put-gzip': await putGzip(); break;
     case 'put-kpl': await putKpl(); break;
+    case 'put-spread': await putSpread(); break;
     default: throw new Error(`unknown command ${opt._[0]}`);
   }
 })().catch((e) => { process.stderr.write(`sdk_client: ${e.name}: ${e.message}\n`); process.exit(1); });
