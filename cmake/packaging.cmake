@@ -58,3 +58,9 @@ if(BUILD_TESTING)
     COMMAND "${CMAKE_SOURCE_DIR}/scripts/test-package" "${CMAKE_BINARY_DIR}")
   set_tests_properties(package.deb PROPERTIES LABELS package TIMEOUT 900 RUN_SERIAL TRUE)
 endif()
+
+# The DuckDB extension (README, From DuckDB SQL): LOAD '/usr/lib/kinesis-import/kinesis.duckdb_extension'.
+# Installed as a plain file: its metadata footer must stay the file's last 512 bytes.
+if(TARGET kinesis_extension)
+  install(FILES "$<TARGET_FILE:kinesis_extension>" DESTINATION lib/kinesis-import)
+endif()

@@ -8,6 +8,23 @@
 #include "sink/duckdb/duckdb_handles.h"
 
 namespace ki {
+namespace {
+
+// duckdb_value_varchar (the only per-cell text access of the materialized result API) gets these
+// types wrong: UUID crashes it, TIMESTAMPTZ and the nested types come back empty. Their cells
+// print a hint instead.
+bool PrintableType(duckdb_type t) {
+  switch (t) {
+    case DUCKDB_TYPE_UUID: case DUCKDB_TYPE_TIMESTAMP_TZ: case DUCKDB_TYPE_TIME_TZ:
+    case DUCKDB_TYPE_LIST: case DUCKDB_TYPE_STRUCT: case DUCKDB_TYPE_MAP: case DUCKDB_TYPE_ARRAY:
+    case DUCKDB_TYPE_UNION:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
 
 Result<std::string> RunDuckDbSql(const std::string& path, const std::string& sql, SqlOutputFormat format) {
   DuckDbDatabase db;
@@ -31,6 +48,10 @@ Result<std::string> RunDuckDbSql(const std::string& path, const std::string& sql
     for (idx_t c = 0; c < cols; ++c) {
       if (duckdb_value_is_null(r, c, row)) {
         cells[row + 1][c] = format == SqlOutputFormat::kTable ? "NULL" : "";
+        continue;
+      }
+      if (!PrintableType(duckdb_column_type(r, c))) {
+        cells[row + 1][c] = "(cast to VARCHAR to show)";
         continue;
       }
       char* v = duckdb_value_varchar(r, c, row);
