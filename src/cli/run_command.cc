@@ -120,6 +120,31 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
       if (!d.ok()) return d.status();
     }
   }
+  if (const toml::node* n = find("strict_keys"); n && cmd.count("--strict-keys") == 0) {
+    auto v = n->value<bool>();
+    if (!v) return InvalidArgument(where + ": " + name("strict_keys") + " must be true or false");
+    o.strict_keys = *v;
+  }
+  if (const toml::node* n = find("create_table"); n && cmd.count("--create-table") == 0) {
+    auto v = n->value<bool>();
+    if (!v) return InvalidArgument(where + ": " + name("create_table") + " must be true or false");
+    o.create_table = *v;
+  }
+  if (const toml::node* n = find("map"); n && cmd.count("--map") == 0) {
+    const toml::array* arr = n->as_array();
+    if (!arr) return InvalidArgument(where + ": " + name("map") + " must be an array of \"column=path\" strings");
+    for (const auto& item : *arr) {
+      auto v = item.value<std::string>();
+      if (!v) return InvalidArgument(where + ": " + name("map") + " must be an array of \"column=path\" strings");
+      o.maps.push_back(*v);
+    }
+  }
+  if (const toml::node* n = find("max_bad_records"); n && cmd.count("--max-bad-records") == 0) {
+    auto v = n->value_exact<int64_t>();
+    if (!v || *v < 0)
+      return InvalidArgument(where + ": " + name("max_bad_records") + " must be a whole number (a TOML integer), at least 0");
+    o.max_bad_records = *v;
+  }
   auto positive = [&](const char* key, const char* flag, int64_t& target) -> Status {
     const toml::node* n = find(key);
     if (!n || cmd.count(flag) > 0) return Status::Ok();
@@ -285,8 +310,10 @@ Status PrepareTable(const RunOptions& o, const std::string& command, const Impor
     auto created = CreateTableFromStreamIfMissing(kinesis, SystemClock(), o.db, infer);
     if (!created.ok()) return created.status();
   }
+  // Only the missing table is this step's to report: a database that cannot be opened right now
+  // (a DuckDB file another process holds, which follow waits for) is the engine's.
   auto sink = OpenSink(o.db, DbAccess::kExisting);
-  if (!sink.ok()) return sink.status();
+  if (!sink.ok()) return sink.status().kind() == ErrorKind::kNotFound ? sink.status() : Status::Ok();
   auto described = (*sink)->DescribeTable(o.table);
   if (!described.ok() && described.status().kind() == ErrorKind::kNotFound)
     return MissingTableWithSuggestion(described.status(), kinesis, SystemClock(), infer);
@@ -308,7 +335,7 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
                   std::string("TOML job file; keys mirror the flags: stream_name, table_name, db, region, endpoint_url, "
                               "connection_name, connections_file, profile, max_records_per_run, start_position, mapping, "
                               "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit, "
-                              "retry_deadline, on_trimmed, max_buffer_mb") +
+                              "retry_deadline, on_trimmed, max_buffer_mb, create_table") +
                       (follow ? ", commit_interval, commit_records, shard_refresh" : "") +
                       "; in any case (STREAM_NAME as in the Exasol connector). "
                       "Flags override the file, the file overrides the environment");

@@ -233,7 +233,9 @@ TEST(CliExitCodes, MissingTableAndRawWithTwoDataColumnsAreExit2) {
   auto raw = with({"run", "--stream", "orders", "--table", "two", "--db", db, "--format", "raw"});
   EXPECT_EQ(raw.exit_code, 2) << raw.err;
   EXPECT_TRUE(Contains(raw.err, "two")) << raw.err;
-  EXPECT_EQ(silent.accepted(), 0);
+  // The missing table's error reads a sample of the stream to suggest its CREATE TABLE (issue
+  // 16): one connection, which the silent endpoint never answers; nothing else is sent.
+  EXPECT_LE(silent.accepted(), 1);
 }
 
 TEST(CliExitCodes, BadStreamNameIsRefusedLocallyByEveryCommand) {
