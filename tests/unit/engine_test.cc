@@ -235,12 +235,20 @@ TEST_F(EngineTest, FollowCommitsByRecordsAndStopsWithWhatItAppended) {
   options_.after_commit = [&](const CommitInfo& c) {
     committed += c.rows;
     ++commits;
-    if (committed >= 90) stop.Cancel();  // the last 5 rows are committed by the stop
+    if (committed >= 90) stop.Cancel();
   };
   auto r = Run();
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_GE(commits.load(), 9) << "a commit per 10 rows";
-  EXPECT_EQ(committed.load(), 95);
+  // The stop commits what the readers had handed over by then: the last 5 rows or not yet.
+  const int64_t n = committed.load();
+  EXPECT_TRUE(n == 90 || n == 95) << n;
+  EXPECT_EQ(Count(), std::to_string(n) + "," + std::to_string(n) + "\n");
+  // The next start resumes exactly after the last commit.
+  options_.follow = false;
+  options_.stop = nullptr;
+  options_.after_commit = nullptr;
+  ASSERT_TRUE(Run().ok());
   EXPECT_EQ(Count(), "95,95\n");
 }
 
