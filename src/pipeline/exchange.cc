@@ -119,11 +119,6 @@ void Exchange::GiveBack(std::unique_ptr<Batch> b) {
   readers_cv_.notify_all();
 }
 
-size_t Exchange::bytes_used() {
-  std::lock_guard lock(mu_);
-  return used_;
-}
-
 bool Exchange::budget_full() {
   std::lock_guard lock(mu_);
   return used_ >= budget_;

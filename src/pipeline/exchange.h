@@ -74,7 +74,6 @@ class Exchange {
   // up is asked for, or `until`; returns the batch if there is one.
   std::unique_ptr<Batch> Pop(TimePoint until, Clock& clock);
   void GiveBack(std::unique_ptr<Batch> b);
-  size_t bytes_used();
   bool budget_full();
 
   // --- control ---
