@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/retry.h"
 #include "common/status.h"
 #include "decode/json_decoder.h"
@@ -82,6 +83,8 @@ struct ImportOptions {
   std::chrono::milliseconds shard_refresh{30000};
   const CancellationToken* stop = nullptr;
   std::function<void(const CommitInfo&)> after_commit;
+  // Counters and gauges (common/metrics.h); null: none.
+  Metrics* metrics = nullptr;
   // Called after the rows and the new positions are written and before COMMIT, on the calling
   // thread. Empty in production; the crash tests block here and kill the process.
   std::function<void()> before_commit;

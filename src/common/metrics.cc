@@ -1,0 +1,10 @@
+#include "common/metrics.h"
+
+namespace ki {
+
+Metrics& NoMetrics() {
+  static Metrics none;
+  return none;
+}
+
+}  // namespace ki
