@@ -1,5 +1,7 @@
 #include "cli/observability.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,8 +51,14 @@ Result<std::unique_ptr<Observability>> Observability::Start(const ObservabilityO
     Log(LogLevel::kInfo, "serving /metrics and /healthz on " + address.host + ":" + std::to_string(o->server_->port()));
   }
   const bool tty = isatty(STDERR_FILENO) == 1;
-  if (options.progress == "always" || (options.progress == "auto" && tty))
+  if (options.progress == "always" || (options.progress == "auto" && tty)) {
+    // Started with every signal blocked, so follow's sigwait thread gets SIGINT/SIGTERM.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     o->progress_ = std::thread([p = o.get()] { p->ProgressLoop(); });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
   return o;
 }
 

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -120,7 +122,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddress& addre
                 : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   auto server = std::unique_ptr<HttpServer>(new HttpServer(fd, port, std::move(handler), options));
   if (server->wake_[0] < 0) return IoError("metrics server: pipe: " + std::string(std::strerror(errno)));
+  // The thread starts with every signal blocked: follow takes SIGINT/SIGTERM with sigwait on a
+  // thread of its own and relies on no other thread receiving them.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   server->thread_ = std::thread([s = server.get()] { s->Loop(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return server;
 }
 

@@ -166,7 +166,9 @@ TEST_F(MetricsTest, FollowServesMetricsAndHealthThroughADatabaseOutage) {
 
   follow.Signal(SIGTERM);
   EXPECT_EQ(follow.Wait(seconds(10)), 0) << follow.Err();
-  EXPECT_NE(follow.Out().find("imported 12 records"), std::string::npos) << follow.Out();
+  // The report at exit (its totals cover the engine run since the last restart: FollowStream
+  // keeps no report of a run that ended in an error).
+  EXPECT_NE(follow.Out().find("records from 2 shard(s)"), std::string::npos) << follow.Out();
   // --log-format json: every stderr line is one JSON object; the outage was logged.
   std::string err = follow.Err();
   for (const std::string& line : Lines(err)) {
