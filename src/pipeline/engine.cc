@@ -594,8 +594,10 @@ Result<ImportReport> FollowStream(RecordSource& source, SinkProvider& sinks, con
     sinks.Discard();
     auto delay = std::max(backoff.DelayFor(std::min(failures, 10)), Ms(200));
     ++failures;
-    Log(LogLevel::kWarn, r.status().message() + " — starting again from the committed positions in " +
-                             std::to_string(delay.count()) + " ms");
+    Log(LogLevel::kWarn,
+        r.status().message() + " — starting again from the committed positions in " +
+            std::to_string(delay.count()) + " ms",
+        LogFields{options.stream, "", "", r.status().has_detail() ? std::optional(r.status().detail()) : std::nullopt});
     if (on_restart) on_restart(r.status());
     static const CancellationToken never;
     if (!clock.SleepUnlessCancelled(delay, options.stop != nullptr ? *options.stop : never)) {
