@@ -1,6 +1,7 @@
 #include "cli/cli_common.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdio>
 
@@ -155,7 +156,16 @@ int ReportError(const Status& status) {
   std::string msg = status.message();
   // One line: the message may quote server text with newlines.
   std::replace(msg.begin(), msg.end(), '\n', ' ');
-  std::fprintf(stderr, "kinesis-import: error: %s\n", msg.c_str());
+  if (GetLogFormat() == LogFormat::kJson) {
+    // --log-format json: the final error is a JSON line too, with its detail, for log shippers.
+    LogFields fields;
+    if (status.has_detail()) fields.error = status.detail();
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+    std::fprintf(stderr, "%s\n", FormatJsonLogLine(ms, LogLevel::kError, msg, fields).c_str());
+  } else {
+    std::fprintf(stderr, "kinesis-import: error: %s\n", msg.c_str());
+  }
   return status.kind() == ErrorKind::kInvalidArgument || status.kind() == ErrorKind::kNotFound
              ? kExitUsage
              : kExitError;

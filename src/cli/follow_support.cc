@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "pipeline/engine.h"
+#include "pipeline/metered_record_source.h"
 #include "pipeline/record_source.h"
 #include "sink/postgres/postgres_connection.h"
 #include "sink/sink_factory.h"
@@ -120,7 +121,9 @@ Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db
   if (IsPostgresConnectionString(db)) {
     KI_ASSIGN_OR_RETURN(lock, LockFollow(db, options));
   }
-  KinesisRecordSource source(kinesis);
+  KinesisRecordSource kinesis_source(kinesis);
+  MeteredRecordSource metered(kinesis_source, options.metrics ? *options.metrics : NoMetrics());
+  RecordSource& source = options.metrics ? static_cast<RecordSource&>(metered) : kinesis_source;
   FollowSinks sinks(db, stop);
   options.stop = &stop;
   options.shard_retry = kinesis.config().retry;

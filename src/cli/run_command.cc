@@ -12,6 +12,8 @@
 #include "infer/infer_table.h"
 #include "pipeline/import_run.h"
 #include "cli/follow_support.h"
+#include "cli/observability.h"
+#include "common/log.h"
 #include "sink/sink_factory.h"
 
 namespace ki::cli {
@@ -41,6 +43,10 @@ struct RunOptions {
   int64_t commit_records = 100000;
   std::string shard_refresh = "30s";
   bool create_table = false;
+  // Observability (docs/operations.md)
+  std::string metrics_listen;
+  std::string log_format = "text";
+  std::string progress = "auto";
 };
 
 // Fills options the command line did not set from the TOML job file. Keys mirror the Exasol
@@ -59,7 +65,8 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
       "stream_name", "table_name", "db", "region", "endpoint_url", "connection_name", "connections_file",
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
       "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline",
-      "on_trimmed", "max_buffer_mb", "commit_interval", "commit_records", "shard_refresh", "create_table"};
+      "on_trimmed", "max_buffer_mb", "commit_interval", "commit_records", "shard_refresh", "create_table",
+      "metrics_listen", "log_format", "progress"};
   const std::string where = "job file '" + o.config + "'";
   // Lower-cased key -> (the key as written, its value).
   std::map<std::string, std::pair<std::string, const toml::node*>> keys;
@@ -103,6 +110,9 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
   KI_RETURN_IF_ERROR(str("epoch_unit", "--epoch-unit", o.epoch_unit));
   KI_RETURN_IF_ERROR(str("retry_deadline", "--retry-deadline", o.aws.retry_deadline));
   KI_RETURN_IF_ERROR(str("on_trimmed", "--on-trimmed", o.on_trimmed));
+  KI_RETURN_IF_ERROR(str("metrics_listen", "--metrics-listen", o.metrics_listen));
+  KI_RETURN_IF_ERROR(str("log_format", "--log-format", o.log_format));
+  KI_RETURN_IF_ERROR(str("progress", "--progress", o.progress));
   if (!follow) {
     for (const char* key : {"commit_interval", "commit_records", "shard_refresh"}) {
       if (find(key))
@@ -271,6 +281,10 @@ Status BuildImportOptions(const RunOptions& o, const std::string& command, bool 
   if (o.on_trimmed == "fail") opts.on_trimmed = OnTrimmed::kFail;
   else if (o.on_trimmed == "continue") opts.on_trimmed = OnTrimmed::kContinue;
   else return InvalidArgument(command + ": --on-trimmed must be fail or continue");
+  if (o.log_format != "text" && o.log_format != "json")
+    return InvalidArgument(command + ": --log-format must be text or json");
+  if (o.progress != "auto" && o.progress != "always" && o.progress != "never")
+    return InvalidArgument(command + ": --progress must be auto, always or never");
   if (o.max_buffer_mb < 16) return InvalidArgument(command + ": --max-buffer-mb must be at least 16");
   opts.max_buffer_bytes = static_cast<size_t>(o.max_buffer_mb) << 20;
   opts.rejects_table = o.rejects_table;
@@ -335,7 +349,8 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
                   std::string("TOML job file; keys mirror the flags: stream_name, table_name, db, region, endpoint_url, "
                               "connection_name, connections_file, profile, max_records_per_run, start_position, mapping, "
                               "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit, "
-                              "retry_deadline, on_trimmed, max_buffer_mb, create_table") +
+                              "retry_deadline, on_trimmed, max_buffer_mb, create_table, metrics_listen, "
+                              "log_format, progress") +
                       (follow ? ", commit_interval, commit_records, shard_refresh" : "") +
                       "; in any case (STREAM_NAME as in the Exasol connector). "
                       "Flags override the file, the file overrides the environment");
@@ -410,6 +425,20 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
   cmd->add_flag("--create-table", o->create_table,
                 "create the table (and the DuckDB file) when missing, from a sample of the stream as "
                 "suggest-table infers it, committed before the import starts");
+  // Observability (docs/operations.md).
+  cmd->add_option("--metrics-listen", o->metrics_listen,
+                  "serve /metrics (Prometheus) and /healthz on ADDRESS:PORT, e.g. 127.0.0.1:9108; a bare port "
+                  "listens on 127.0.0.1 (all interfaces only when written 0.0.0.0:PORT)");
+  cmd->add_option("--progress", o->progress,
+                  "a live status line on stderr (records/s, imported, lag" + std::string(follow ? "" : ", ETA") +
+                      "): auto (when stderr is a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cmd->add_option("--log-format", o->log_format,
+                  "log lines on stderr: text, or json (one object per line: time, level, message, and stream, "
+                  "shard, sequence_number, aws_error_type, http_status, sqlstate, retriable when known)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   AddAwsOptions(*cmd, o->aws);
   cmd->callback([o, run, cmd, follow, name] {
     *run = [o, cmd, follow, name]() -> int {
@@ -419,15 +448,28 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
       }
       ImportOptions opts;
       if (Status st = BuildImportOptions(*o, name, follow, opts); !st.ok()) return ReportError(st);
+      SetLogFormat(o->log_format == "json" ? LogFormat::kJson : LogFormat::kText);
+      // Before anything is sent: a --metrics-listen address in use is a usage error (exit 2).
+      auto observability = Observability::Start(
+          {name, o->stream, o->metrics_listen, o->progress, opts.commit_interval, follow});
+      if (!observability.ok()) return ReportError(observability.status());
+      opts.metrics = (*observability)->metrics();
       auto session = OpenKinesis(o->aws);
-      if (!session.ok()) return ReportSetupError(session.status());
-      if (Status st = PrepareTable(*o, name, opts, *session->client); !st.ok()) return ReportError(st);
+      if (!session.ok()) {
+        observability->reset();
+        return ReportSetupError(session.status());
+      }
+      if (Status st = PrepareTable(*o, name, opts, *session->client); !st.ok()) {
+        observability->reset();
+        return ReportError(st);
+      }
       Result<ImportReport> report = follow ? FollowCommand(*session->client, o->db, opts)
                                            : [&]() -> Result<ImportReport> {
                                                auto sink = OpenSink(o->db, DbAccess::kExisting);
                                                if (!sink.ok()) return sink.status();
                                                return RunImport(*session->client, **sink, opts, SystemClock());
                                              }();
+      observability->reset();  // the progress line goes before the report or the error
       if (!report.ok()) return ReportError(report.status());
       if (o->output == "json") PrintJson(*report);
       else PrintText(*report);

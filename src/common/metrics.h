@@ -55,6 +55,16 @@ class Metrics {
   virtual void ShardForgotten(std::string_view /*stream*/, std::string_view /*shard*/) {}
   virtual void Lease(std::string_view /*stream*/, std::string_view /*shard*/, LeaseEvent /*event*/) {}
   virtual void LeasesHeld(std::string_view /*stream*/, int64_t /*held*/) {}
+
+  // Added for the exporter's progress line and /healthz (no-op defaults like the rest):
+  // After each GetRecords answer that held records: how many records (Kinesis records, before
+  // de-aggregation) and payload bytes were read, not yet committed.
+  virtual void RecordsRead(std::string_view /*stream*/, std::string_view /*shard*/, int64_t /*records*/,
+                           int64_t /*bytes*/) {}
+  // The engine set up (database open, positions loaded) and is reading: an earlier failure healed.
+  virtual void EngineStarted(std::string_view /*stream*/) {}
+  // The engine stopped with an error (follow starts it again): the database or Kinesis failed.
+  virtual void EngineFailed(std::string_view /*stream*/, std::string_view /*message*/) {}
 };
 
 // The do-nothing default.

@@ -156,6 +156,7 @@ class Engine {
       sinks_.Release();
     }
     StartReadableShards();
+    if (options_.metrics) options_.metrics->EngineStarted(options_.stream);
     return Status::Ok();
   }
 
@@ -373,6 +374,8 @@ class Engine {
     }
     rows_since_commit_ += static_cast<int64_t>(b->rows.num_rows());
     bad_since_commit_ += b->bad_records;
+    bytes_since_commit_ += b->payload_bytes;
+    if (b->last_arrival_ms >= 0) arrivals_since_commit_[task.shard_id] = b->last_arrival_ms;
     if (!txn_open_ && sinks_.HoldsBetweenCommits()) KI_RETURN_IF_ERROR(OpenTransaction(false));
     if (txn_open_ && held_.empty()) return Append(std::move(b));
     held_.push_back(std::move(b));
@@ -423,6 +426,7 @@ class Engine {
     info.bad_records = bad_since_commit_;
     info.seconds = std::chrono::duration<double>(clock_.Monotonic() - began).count();
     total_gaps_ += static_cast<int64_t>(gaps_.size());
+    if (options_.metrics) ReportCommit(info);
     pending_.clear();
     gaps_.clear();
     rows_since_commit_ = bad_since_commit_ = 0;
@@ -432,6 +436,22 @@ class Engine {
     }
     if (options_.after_commit) options_.after_commit(info);
     return Status::Ok();
+  }
+
+  void ReportCommit(const CommitInfo& info) {
+    CommitMetrics m;
+    m.rows = info.rows;
+    m.bytes = bytes_since_commit_;
+    (options_.on_error == OnError::kDeadLetter ? m.dead_lettered : m.skipped) = info.bad_records;
+    m.gaps = static_cast<int64_t>(gaps_.size());
+    m.seconds = info.seconds;
+    options_.metrics->Committed(options_.stream, m);
+    for (const auto& [shard, ms] : arrivals_since_commit_) options_.metrics->ShardCommitted(options_.stream, shard, ms);
+    for (const auto& [shard, p] : pending_) {
+      if (p.finished) options_.metrics->ShardForgotten(options_.stream, shard);
+    }
+    bytes_since_commit_ = 0;
+    arrivals_since_commit_.clear();
   }
 
   // run: an older version's row that nothing moved keeps its place and gains the identity.
@@ -495,6 +515,8 @@ class Engine {
   std::deque<std::unique_ptr<Batch>> held_;  // waiting for a transaction
   int64_t rows_since_commit_ = 0;
   int64_t bad_since_commit_ = 0;
+  int64_t bytes_since_commit_ = 0;                         // payload bytes, for metrics
+  std::map<std::string, int64_t> arrivals_since_commit_;  // shard -> last arrival (epoch ms)
   int64_t commits_ = 0;
   int64_t total_gaps_ = 0;
   TimePoint started_;
@@ -505,7 +527,9 @@ class Engine {
 Result<ImportReport> RunEngine(RecordSource& source, SinkProvider& sinks, const ImportOptions& options,
                                Clock& clock) {
   Engine engine(source, sinks, options, clock);
-  return engine.Run();
+  auto report = engine.Run();
+  if (!report.ok() && options.metrics) options.metrics->EngineFailed(options.stream, report.status().message());
+  return report;
 }
 
 bool FollowCanRestartAfter(const Status& status) {
@@ -570,8 +594,10 @@ Result<ImportReport> FollowStream(RecordSource& source, SinkProvider& sinks, con
     sinks.Discard();
     auto delay = std::max(backoff.DelayFor(std::min(failures, 10)), Ms(200));
     ++failures;
-    Log(LogLevel::kWarn, r.status().message() + " — starting again from the committed positions in " +
-                             std::to_string(delay.count()) + " ms");
+    Log(LogLevel::kWarn,
+        r.status().message() + " — starting again from the committed positions in " +
+            std::to_string(delay.count()) + " ms",
+        LogFields{options.stream, "", "", r.status().has_detail() ? std::optional(r.status().detail()) : std::nullopt});
     if (on_restart) on_restart(r.status());
     static const CancellationToken never;
     if (!clock.SleepUnlessCancelled(delay, options.stop != nullptr ? *options.stop : never)) {

@@ -35,6 +35,8 @@ struct Batch {
   std::optional<RetentionGap> gap;
   int64_t user_records = 0;
   int64_t bad_records = 0;
+  int64_t payload_bytes = 0;     // of the Kinesis records read (metrics)
+  int64_t last_arrival_ms = -1;  // arrival time of the last record read, -1: none (metrics)
   size_t bytes = 0;  // counted against the budget until the batch is handed back
 
   void Clear(size_t num_columns) {
@@ -45,6 +47,8 @@ struct Batch {
     children.clear();
     gap.reset();
     user_records = bad_records = 0;
+    payload_bytes = 0;
+    last_arrival_ms = -1;
     bytes = 0;
   }
   // What the batch holds in memory, for the budget.

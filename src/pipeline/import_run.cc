@@ -1,13 +1,16 @@
 #include "pipeline/import_run.h"
 
 #include "pipeline/engine.h"
+#include "pipeline/metered_record_source.h"
 #include "pipeline/record_source.h"
 
 namespace ki {
 
 Result<ImportReport> RunImport(KinesisClient& kinesis, Sink& sink, const ImportOptions& options,
                                Clock& clock) {
-  KinesisRecordSource source(kinesis);
+  KinesisRecordSource kinesis_source(kinesis);
+  MeteredRecordSource metered(kinesis_source, options.metrics ? *options.metrics : NoMetrics());
+  RecordSource& source = options.metrics ? static_cast<RecordSource&>(metered) : kinesis_source;
   BorrowedSink sinks(sink);
   ImportOptions o = options;
   o.shard_retry = kinesis.config().retry;

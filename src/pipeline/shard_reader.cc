@@ -60,7 +60,8 @@ StepResult BackOff(ReaderContext& ctx, ShardTask& t, const Status& status) {
   if (!ctx.options.follow || t.failures == 1 || t.failures % 10 == 0) {
     Log(ctx.options.follow && t.failures > 1 ? LogLevel::kWarn : LogLevel::kInfo,
         status.message() + " — shard " + t.shard_id + ": retry " + std::to_string(t.failures) + " in " +
-            std::to_string(delay.count()) + " ms");
+            std::to_string(delay.count()) + " ms",
+        LogFields{ctx.options.stream, t.shard_id, t.position.sequence_number, status.detail()});
   }
   return {StepOutcome::kAgain, now + delay};
 }
@@ -271,6 +272,8 @@ StepResult Step(ReaderContext& ctx, ShardTask& t, PayloadDecoder& decoder) {
     report.user_records += outcome->user_records;
     batch->user_records += outcome->user_records;
     report.records += outcome->rows;
+    batch->payload_bytes += static_cast<int64_t>(rec.data.size());
+    batch->last_arrival_ms = rec.arrival_time_ms;
     t.position = ShardPosition{std::string(rec.sequence_number), outcome->last_subsequence_number};
     if (report.first_sequence_number.empty()) report.first_sequence_number = t.position.sequence_number;
     if (outcome->last_subsequence_number >= 0) {
@@ -287,6 +290,12 @@ StepResult Step(ReaderContext& ctx, ShardTask& t, PayloadDecoder& decoder) {
   if (!t.position.sequence_number.empty()) {
     report.last_sequence_number = t.position.sequence_number;
     report.last_subsequence_number = t.position.subsequence_number;
+  }
+  if (options.metrics) {
+    // Every answer, empty ones too, so the lag gauge is never stale on an idle stream.
+    options.metrics->ShardRead(options.stream, t.shard_id, r.millis_behind_latest, batch->last_arrival_ms);
+    if (batch->payload_bytes > 0 || batch->user_records > 0)
+      options.metrics->RecordsRead(options.stream, t.shard_id, batch->user_records, batch->payload_bytes);
   }
   const bool moved = batch->rows.num_rows() > 0 || !batch->rejects.empty() || batch->user_records > 0;
   StepResult result{StepOutcome::kAgain, t.next_call};
