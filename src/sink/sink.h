@@ -145,6 +145,9 @@ class Sink {
   // table_name, shard_id, last_sequence_number, last_subsequence_number,
   // first_sequence_number_after, detected_at), created if missing, in the open transaction.
   virtual Status SaveGaps(const std::vector<RetentionGap>& gaps) = 0;
+  // How many gaps table rows there are for `stream` and the table given to Begin (0 while the
+  // gaps table does not exist). Only reads, inside the open transaction (`kinesis-import status`).
+  virtual Result<int64_t> CountGaps(const std::string& stream) = 0;
 
   virtual Status Commit() = 0;
   // Undoes everything since Begin. Safe to call when nothing was begun.

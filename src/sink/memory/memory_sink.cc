@@ -254,6 +254,18 @@ Status InMemorySink::SaveGaps(const std::vector<RetentionGap>& gaps) {
   return Status::Ok();
 }
 
+Result<int64_t> InMemorySink::CountGaps(const std::string& stream) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("CountGaps"));
+  int64_t n = 0;
+  for (const RetentionGap& gap : pending_.gaps) n += gap.stream == stream ? 1 : 0;
+  std::lock_guard lock(database_->mutex_);
+  for (const MemoryCommit& commit : database_->commits_) {
+    if (commit.table != schema_.QualifiedName()) continue;
+    for (const RetentionGap& gap : commit.gaps) n += gap.stream == stream ? 1 : 0;
+  }
+  return n;
+}
+
 Status InMemorySink::Commit() {
   KI_RETURN_IF_ERROR(CheckRunOpen("Commit"));
   std::optional<Status> fault;

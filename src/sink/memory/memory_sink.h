@@ -138,6 +138,7 @@ class InMemorySink final : public Sink {
   Status PrepareRejects(const std::string& rejects_table) override;
   Status AppendRejects(const std::vector<RejectedRecord>& rejects) override;
   Status SaveGaps(const std::vector<RetentionGap>& gaps) override;
+  Result<int64_t> CountGaps(const std::string& stream) override;
   Status Commit() override;
   void Rollback() override;
 

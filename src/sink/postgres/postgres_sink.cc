@@ -149,6 +149,11 @@ Status PostgresSink::SaveGaps(const std::vector<RetentionGap>& gaps) {
   return SavePgGaps(connection_, *clock_, schema_, gaps);
 }
 
+Result<int64_t> PostgresSink::CountGaps(const std::string& stream) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("CountGaps"));
+  return CountPgGaps(connection_, schema_, stream);
+}
+
 Status PostgresSink::Commit() {
   if (!connection_.in_transaction()) {
     return InternalError(Describe() + ": Commit called before Begin");

@@ -125,6 +125,7 @@ class PostgresSink final : public Sink {
   // transaction, so it disappears with a rolled-back run; a concurrent creation by another run is
   // tolerated), then one INSERT per gap (see postgres_gaps.h).
   Status SaveGaps(const std::vector<RetentionGap>& gaps) override;
+  Result<int64_t> CountGaps(const std::string& stream) override;
 
   // COMMIT. When PostgreSQL reports that it rolled back instead (an earlier error aborted the
   // transaction), or the connection is gone, an error naming the table; nothing was committed.
