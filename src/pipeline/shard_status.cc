@@ -99,11 +99,10 @@ bool WorseThan(const ShardStatus& a, const ShardStatus& b) {
   return left_a < left_b;
 }
 
-// "350 ms", "42 s", "5 min 3 s", "2 h 7 min": for people reading the reasons.
+// "1426 ms", "5 min 3 s", "2 h 7 min": for people reading the reasons.
 std::string Readable(int64_t ms) {
-  if (ms < 1000) return std::to_string(ms) + " ms";
+  if (ms < 60 * 1000) return std::to_string(ms) + " ms";
   const int64_t s = ms / 1000;
-  if (s < 60) return std::to_string(s) + " s";
   if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
   return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
 }

@@ -61,8 +61,11 @@ class StatusTest : public ::testing::Test {
 // Shard rows of status' JSON by shard id.
 std::map<std::string, simdjson::dom::element> ShardsById(simdjson::dom::element doc) {
   std::map<std::string, simdjson::dom::element> out;
-  for (simdjson::dom::element s : doc["shards"].get_array().value())
-    out[std::string(s["shard_id"].get_string().value())] = s;
+  simdjson::dom::array shards = doc["shards"].get_array().value();
+  for (simdjson::dom::element s : shards) {
+    std::string_view id = s["shard_id"].get_string().value();
+    out[std::string(id)] = s;
+  }
   return out;
 }
 
@@ -124,7 +127,9 @@ TEST_F(StatusTest, StatesAfterASplitLagOfRecordsNotImportedAndThresholds) {
     EXPECT_GT(left, 23 * 3600) << st.out;
     EXPECT_LE(left, 24 * 3600) << st.out;
     for (const std::string& child : children) {
-      if (child != behind) EXPECT_EQ(shards[child]["behind_latest_ms"].get_int64().value(), 0) << st.out;
+      if (child != behind) {
+        EXPECT_EQ(shards[child]["behind_latest_ms"].get_int64().value(), 0) << st.out;
+      }
     }
     EXPECT_EQ(std::string(doc["summary"]["worst_shard"].get_string().value()), behind) << st.out;
   }

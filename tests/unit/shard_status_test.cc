@@ -202,7 +202,7 @@ TEST_F(ShardStatusTest, RecordsNotImportedShowAsLagAndRetentionRisk) {
   StatusThresholds lag{milliseconds(500), std::nullopt, "500ms", ""};
   auto crossed = CrossedThresholds(st, lag);
   ASSERT_EQ(crossed.size(), 1u);
-  EXPECT_NE(crossed[0].find("shard a is 1 s behind latest, more than --max-lag 500ms"), std::string::npos)
+  EXPECT_NE(crossed[0].find("shard a is 1000 ms behind latest, more than --max-lag 500ms"), std::string::npos)
       << crossed[0];
   StatusThresholds lag_ok{milliseconds(1000), std::nullopt, "1s", ""};  // exactly at the limit
   EXPECT_TRUE(CrossedThresholds(st, lag_ok).empty());
