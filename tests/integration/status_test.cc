@@ -2,6 +2,7 @@
 // shard states after a split and an import (parent finished, children open), the lag of records
 // put and not imported yet, exit 3 when --max-lag or --min-retention-left is crossed, the JSON
 // field names, and that status moves no position (a run afterwards still imports every record).
+// Then the gap count it prints, read by both SQL sinks (Sink::CountGaps).
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -10,6 +11,9 @@
 #include <vector>
 
 #include "duckdb_file.h"
+#include "pipeline/shard_status.h"
+#include "postgres_db.h"
+#include "sink/sink_factory.h"
 #include "test_support.h"
 
 namespace ki::test {
@@ -149,6 +153,53 @@ TEST_F(StatusTest, StatesAfterASplitLagOfRecordsNotImportedAndThresholds) {
   run = Cli({"run", "--stream", stream_, "--table", "t", "--db", db_});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*), count(DISTINCT v) FROM t"), "28,28\n");
+}
+
+
+// The gaps status counts, on a real database: 0 before any gap made the gaps table, then the
+// rows of this stream and table only; read in transactions that are rolled back.
+void CheckGapCount(const std::string& db, const std::string& table) {
+  auto count = [&]() -> int64_t {
+    auto sink = OpenSink(db, DbAccess::kExisting);
+    EXPECT_TRUE(sink.ok()) << sink.status().message();
+    if (!sink.ok()) return -1;
+    auto stored = ReadStoredStatus(**sink, table, "s");
+    EXPECT_TRUE(stored.ok()) << stored.status().message();
+    return stored.ok() ? stored->gaps : -1;
+  };
+  EXPECT_EQ(count(), 0);
+  {
+    auto sink = OpenSink(db, DbAccess::kExisting);
+    ASSERT_TRUE(sink.ok()) << sink.status().message();
+    auto schema = (*sink)->DescribeTable(table);
+    ASSERT_TRUE(schema.ok()) << schema.status().message();
+    ASSERT_TRUE((*sink)->Begin(*schema).ok());
+    RetentionGap gap;
+    gap.stream = "s";
+    gap.shard_id = "shardId-000000000000";
+    gap.last_sequence_number = "1";
+    RetentionGap other = gap;
+    other.stream = "other";
+    Status saved = (*sink)->SaveGaps({gap, gap, other});
+    ASSERT_TRUE(saved.ok()) << saved.message();
+    ASSERT_TRUE((*sink)->Commit().ok());
+  }
+  EXPECT_EQ(count(), 2);
+  EXPECT_EQ(count(), 2);  // the read before took no lock it kept
+}
+
+TEST(StatusGapCount, DuckDb) {
+  TempDir dir;
+  const std::string db = dir.File("gaps.duckdb");
+  ExecDuckDbFile(db, "CREATE TABLE t (v BIGINT)");
+  CheckGapCount(db, "t");
+}
+
+TEST(StatusGapCount, Postgres) {
+  const std::string url = PostgresUrl();
+  const std::string schema = "status_" + RandomSuffix();
+  PostgresCsv(url, "CREATE SCHEMA " + schema + "; CREATE TABLE " + schema + ".t (v bigint)");
+  CheckGapCount(url, schema + ".t");
 }
 
 }  // namespace
