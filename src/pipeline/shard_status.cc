@@ -139,7 +139,13 @@ Result<StoredStatus> ReadStoredStatus(Sink& sink, const std::string& table, cons
   // Read only: whatever happens, the transaction is rolled back.
   auto read = [&]() -> Result<StoredStatus> {
     StoredStatus stored;
-    KI_ASSIGN_OR_RETURN(stored.positions, sink.LoadPositions(stream));
+    // Without the run's lock, so a running import does not keep status out; only a table with no
+    // stored positions at all is loaded as a run would (derived from its metadata columns).
+    KI_ASSIGN_OR_RETURN(std::vector<StoredPosition> rows, sink.PeekPositions(stream));
+    for (StoredPosition& row : rows) stored.positions[row.shard_id] = std::move(row.position);
+    if (stored.positions.empty()) {
+      KI_ASSIGN_OR_RETURN(stored.positions, sink.LoadPositions(stream));
+    }
     KI_ASSIGN_OR_RETURN(stored.gaps, sink.CountGaps(stream));
     return stored;
   }();

@@ -101,8 +101,10 @@ struct StatusOptions {
   int max_empty_reads = 3;
 };
 
-// What the sink holds for the stream and table: positions (derived ones too, as a run would load
-// them) and the number of recorded gaps. Begins a transaction and always rolls it back.
+// What the sink holds for the stream and table: the stored positions, read without the run's lock
+// (Sink::PeekPositions: a running import does not keep status out), or, when there are none,
+// the positions a run would load (derived from the table's metadata columns); and the number of
+// recorded gaps. Begins a transaction and always rolls it back.
 struct StoredStatus {
   ShardPositions positions;
   int64_t gaps = 0;

@@ -125,6 +125,12 @@ class Sink {
 
   // The stored positions of `stream` for the table (never derived), ordered by shard id.
   virtual Result<std::vector<StoredPosition>> ListPositions(const std::string& stream) = 0;
+  // ListPositions without taking the run's lock (PostgreSQL, the in-memory sink): the last
+  // committed positions, so `kinesis-import status` can look while a run or follow of the stream
+  // has its transaction open. Sinks without run locks list as ListPositions does.
+  virtual Result<std::vector<StoredPosition>> PeekPositions(const std::string& stream) {
+    return ListPositions(stream);
+  }
   // Deletes the stored positions of `stream` for the table: one shard, or all with an empty
   // `shard_id`. Returns how many rows were deleted. Inside the open transaction.
   virtual Result<int64_t> DeletePositions(const std::string& stream, const std::string& shard_id) = 0;

@@ -2,7 +2,8 @@
 // shard states after a split and an import (parent finished, children open), the lag of records
 // put and not imported yet, exit 3 when --max-lag or --min-retention-left is crossed, the JSON
 // field names, and that status moves no position (a run afterwards still imports every record).
-// Then the gap count it prints, read by both SQL sinks (Sink::CountGaps).
+// Then the stored state it reads on both SQL sinks: the gap count (Sink::CountGaps), and on
+// PostgreSQL while a run holds the stream's lock (Sink::PeekPositions).
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -158,7 +159,8 @@ TEST_F(StatusTest, StatesAfterASplitLagOfRecordsNotImportedAndThresholds) {
 
 // The gaps status counts, on a real database: 0 before any gap made the gaps table, then the
 // rows of this stream and table only; read in transactions that are rolled back.
-void CheckGapCount(const std::string& db, const std::string& table) {
+// With `while_running`, a run of the stream holds its lock (PostgreSQL) during the last read.
+void CheckGapCount(const std::string& db, const std::string& table, bool while_running = false) {
   auto count = [&]() -> int64_t {
     auto sink = OpenSink(db, DbAccess::kExisting);
     EXPECT_TRUE(sink.ok()) << sink.status().message();
@@ -182,10 +184,21 @@ void CheckGapCount(const std::string& db, const std::string& table) {
     other.stream = "other";
     Status saved = (*sink)->SaveGaps({gap, gap, other});
     ASSERT_TRUE(saved.ok()) << saved.message();
+    saved = (*sink)->SavePositions("s", {{"shardId-000000000000", ShardPosition("1", -1)}});
+    ASSERT_TRUE(saved.ok()) << saved.message();
     ASSERT_TRUE((*sink)->Commit().ok());
   }
   EXPECT_EQ(count(), 2);
   EXPECT_EQ(count(), 2);  // the read before took no lock it kept
+  if (!while_running) return;
+  auto running = OpenSink(db, DbAccess::kExisting);
+  ASSERT_TRUE(running.ok()) << running.status().message();
+  auto schema = (*running)->DescribeTable(table);
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE((*running)->Begin(*schema).ok());
+  ASSERT_TRUE((*running)->LoadPositions("s").ok());  // takes the run's lock, kept until rollback
+  EXPECT_EQ(count(), 2);
+  (*running)->Rollback();
 }
 
 TEST(StatusGapCount, DuckDb) {
@@ -199,7 +212,7 @@ TEST(StatusGapCount, Postgres) {
   const std::string url = PostgresUrl();
   const std::string schema = "status_" + RandomSuffix();
   PostgresCsv(url, "CREATE SCHEMA " + schema + "; CREATE TABLE " + schema + ".t (v bigint)");
-  CheckGapCount(url, schema + ".t");
+  CheckGapCount(url, schema + ".t", /*while_running=*/true);
 }
 
 }  // namespace

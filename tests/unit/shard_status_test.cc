@@ -273,6 +273,19 @@ TEST_F(ShardStatusTest, APositionTrimmedPastLeavesNoRetentionAndCountsGaps) {
   EXPECT_NE(crossed[0].find("trimmed before they were imported"), std::string::npos) << crossed[0];
 }
 
+TEST_F(ShardStatusTest, ReadsTheCommittedPositionsWhileARunHoldsTheStream) {
+  source_.AddShard("a");
+  Records("a", 0, 0, 3);
+  Import();
+  InMemorySink running(db_);
+  ASSERT_TRUE(running.Begin(*running.DescribeTable("t")).ok());
+  ASSERT_TRUE(running.LoadPositions("s").ok());  // the run's lock on (s, t), as follow holds it
+  StreamStatus st = Status();
+  EXPECT_EQ(Row(st, "a").state, ShardState::kOpen);
+  EXPECT_EQ(Row(st, "a").sequence_number, ScriptedSource::Seq(0, 2));
+  running.Rollback();
+}
+
 TEST_F(ShardStatusTest, AFailedProbeIsReportedOnItsShardOnly) {
   source_.AddShard("a");
   source_.AddShard("b");

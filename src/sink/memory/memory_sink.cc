@@ -163,6 +163,13 @@ Result<std::vector<StoredPosition>> InMemorySink::ListPositions(const std::strin
   return out;
 }
 
+Result<std::vector<StoredPosition>> InMemorySink::PeekPositions(const std::string& stream) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("PeekPositions"));
+  std::vector<StoredPosition> out;
+  for (auto& [shard, stored] : VisiblePositions(stream)) out.push_back(std::move(stored));
+  return out;
+}
+
 Result<ShardPositions> InMemorySink::LoadPositions(const std::string& stream) {
   KI_RETURN_IF_ERROR(CheckRunOpen("LoadPositions"));
   KI_ASSIGN_OR_RETURN(std::vector<StoredPosition> stored, ListPositions(stream));

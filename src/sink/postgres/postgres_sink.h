@@ -97,6 +97,7 @@ class PostgresSink final : public Sink {
   Result<ShardPositions> LoadPositions(const std::string& stream) override;
   Result<bool> TableHasRows() override;
   Result<std::vector<StoredPosition>> ListPositions(const std::string& stream) override;
+  Result<std::vector<StoredPosition>> PeekPositions(const std::string& stream) override;
   Result<int64_t> DeletePositions(const std::string& stream, const std::string& shard_id) override;
 
   // Hot path: one COPY ... FROM STDIN (binary format) per call, rows encoded into a 256 KiB buffer
