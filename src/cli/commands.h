@@ -20,6 +20,7 @@ void RegisterSqlCommand(CLI::App& app, std::function<int()>* run);
 void RegisterPositionsCommand(CLI::App& app, std::function<int()>* run);
 void RegisterSuggestTableCommand(CLI::App& app, std::function<int()>* run);
 void RegisterCredentialsCommand(CLI::App& app, std::function<int()>* run);
+void RegisterStatusCommand(CLI::App& app, std::function<int()>* run);
 
 // The text of --version: version, git commit, DuckDB, libcurl and libpq versions, one per line.
 std::string VersionText();

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   ki::cli::RegisterPositionsCommand(app, &run);
   ki::cli::RegisterSuggestTableCommand(app, &run);
   ki::cli::RegisterCredentialsCommand(app, &run);
+  ki::cli::RegisterStatusCommand(app, &run);
 
   try {
     app.parse(argc, argv);

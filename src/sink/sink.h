@@ -125,6 +125,12 @@ class Sink {
 
   // The stored positions of `stream` for the table (never derived), ordered by shard id.
   virtual Result<std::vector<StoredPosition>> ListPositions(const std::string& stream) = 0;
+  // ListPositions without taking the run's lock (PostgreSQL, the in-memory sink): the last
+  // committed positions, so `kinesis-import status` can look while a run or follow of the stream
+  // has its transaction open. Sinks without run locks list as ListPositions does.
+  virtual Result<std::vector<StoredPosition>> PeekPositions(const std::string& stream) {
+    return ListPositions(stream);
+  }
   // Deletes the stored positions of `stream` for the table: one shard, or all with an empty
   // `shard_id`. Returns how many rows were deleted. Inside the open transaction.
   virtual Result<int64_t> DeletePositions(const std::string& stream, const std::string& shard_id) = 0;
@@ -145,6 +151,9 @@ class Sink {
   // table_name, shard_id, last_sequence_number, last_subsequence_number,
   // first_sequence_number_after, detected_at), created if missing, in the open transaction.
   virtual Status SaveGaps(const std::vector<RetentionGap>& gaps) = 0;
+  // How many gaps table rows there are for `stream` and the table given to Begin (0 while the
+  // gaps table does not exist). Only reads, inside the open transaction (`kinesis-import status`).
+  virtual Result<int64_t> CountGaps(const std::string& stream) = 0;
 
   virtual Status Commit() = 0;
   // Undoes everything since Begin. Safe to call when nothing was begun.

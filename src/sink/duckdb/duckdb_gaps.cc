@@ -7,6 +7,7 @@
 #include "sink/duckdb/duckdb_statements.h"
 #include "sink/positions_schema.h"
 #include "sink/sql_identifier.h"
+#include "sink/sql_text.h"
 
 namespace ki {
 
@@ -54,6 +55,32 @@ Status DuckDbSink::SaveGaps(const std::vector<RetentionGap>& gaps) {
         inserted));
   }
   return Status::Ok();
+}
+
+Result<int64_t> DuckDbSink::CountGaps(const std::string& stream) {
+  if (!in_transaction_) return InternalError(Describe() + ": CountGaps called before Begin");
+  const std::string gaps_sql =
+      (schema_.schema.empty() ? std::string() : QuoteIdentifier(schema_.schema) + ".") +
+      kGapsTable;
+  const std::string table_key = schema_.QualifiedName();
+  const std::string what = Describe() + ": counting the gaps of stream '" + stream +
+                           "' for table '" + table_key + "' in " + gaps_sql;
+  // The catalog first: the table exists only once a gap was recorded.
+  KI_ASSIGN_OR_RETURN(
+      std::vector<SqlRow> exists,
+      QueryTextRows(connection_.get(),
+                    "SELECT CAST(count(*) AS VARCHAR) FROM duckdb_tables() WHERE database_name = "
+                    "current_database() AND schema_name = coalesce(nullif($1, ''), current_schema()) "
+                    "AND table_name = $2",
+                    {std::string_view(schema_.schema), std::string_view(kGapsTable)}, what));
+  if (exists.empty() || ParseSqlInt64(exists[0][0]).value_or(0) == 0) return 0;
+  KI_ASSIGN_OR_RETURN(
+      std::vector<SqlRow> counted,
+      QueryTextRows(connection_.get(),
+                    "SELECT CAST(count(*) AS VARCHAR) FROM " + gaps_sql +
+                        " WHERE stream_name = $1 AND table_name = $2",
+                    {std::string_view(stream), std::string_view(table_key)}, what));
+  return counted.empty() ? 0 : ParseSqlInt64(counted[0][0]).value_or(0);
 }
 
 }  // namespace ki

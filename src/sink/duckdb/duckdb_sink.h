@@ -82,6 +82,7 @@ class DuckDbSink final : public Sink {
   // Nothing at all for an empty `gaps`. Empty sequence numbers and a subsequence number of -1
   // are stored as NULL; a detected_at_us of 0 or less as the sink's clock's time.
   Status SaveGaps(const std::vector<RetentionGap>& gaps) override;
+  Result<int64_t> CountGaps(const std::string& stream) override;
 
   // Flushes and closes the appender, then COMMIT. On error the transaction is rolled back and an
   // IoError naming the table is returned.

@@ -163,6 +163,13 @@ Result<std::vector<StoredPosition>> InMemorySink::ListPositions(const std::strin
   return out;
 }
 
+Result<std::vector<StoredPosition>> InMemorySink::PeekPositions(const std::string& stream) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("PeekPositions"));
+  std::vector<StoredPosition> out;
+  for (auto& [shard, stored] : VisiblePositions(stream)) out.push_back(std::move(stored));
+  return out;
+}
+
 Result<ShardPositions> InMemorySink::LoadPositions(const std::string& stream) {
   KI_RETURN_IF_ERROR(CheckRunOpen("LoadPositions"));
   KI_ASSIGN_OR_RETURN(std::vector<StoredPosition> stored, ListPositions(stream));
@@ -252,6 +259,18 @@ Status InMemorySink::SaveGaps(const std::vector<RetentionGap>& gaps) {
     pending_.gaps.push_back(std::move(gap));
   }
   return Status::Ok();
+}
+
+Result<int64_t> InMemorySink::CountGaps(const std::string& stream) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("CountGaps"));
+  int64_t n = 0;
+  for (const RetentionGap& gap : pending_.gaps) n += gap.stream == stream ? 1 : 0;
+  std::lock_guard lock(database_->mutex_);
+  for (const MemoryCommit& commit : database_->commits_) {
+    if (commit.table != schema_.QualifiedName()) continue;
+    for (const RetentionGap& gap : commit.gaps) n += gap.stream == stream ? 1 : 0;
+  }
+  return n;
 }
 
 Status InMemorySink::Commit() {

@@ -134,10 +134,13 @@ class InMemorySink final : public Sink {
   Status Append(const RowBatch& batch) override;
   Status SavePositions(const std::string& stream, const ShardPositions& positions) override;
   Result<std::vector<StoredPosition>> ListPositions(const std::string& stream) override;
+  // Without the run's lock, as PostgreSQL's.
+  Result<std::vector<StoredPosition>> PeekPositions(const std::string& stream) override;
   Result<int64_t> DeletePositions(const std::string& stream, const std::string& shard_id) override;
   Status PrepareRejects(const std::string& rejects_table) override;
   Status AppendRejects(const std::vector<RejectedRecord>& rejects) override;
   Status SaveGaps(const std::vector<RetentionGap>& gaps) override;
+  Result<int64_t> CountGaps(const std::string& stream) override;
   Status Commit() override;
   void Rollback() override;
 

@@ -4,6 +4,7 @@
 
 #include "sink/positions_schema.h"
 #include "sink/postgres/postgres_params.h"
+#include "sink/sql_text.h"
 
 namespace ki {
 
@@ -47,6 +48,22 @@ Status SavePgGaps(PostgresConnection& connection, Clock& clock, const TableSchem
             .status());
   }
   return Status::Ok();
+}
+
+Result<int64_t> CountPgGaps(PostgresConnection& connection, const TableSchema& schema,
+                            const std::string& stream) {
+  const std::string gaps_sql = PgQualifiedSql(schema.schema, kGapsTable);
+  const std::string table_key = schema.QualifiedName();
+  const std::string what = connection.Describe() + ": counting the gaps of stream '" + stream +
+                           "' for table '" + table_key + "' in " + gaps_sql;
+  KI_ASSIGN_OR_RETURN(PgResult exists,
+                      connection.Exec("SELECT pg_catalog.to_regclass($1)::text", {gaps_sql.c_str()}, what));
+  if (!PgValue(exists.get(), 0, 0)) return 0;
+  KI_ASSIGN_OR_RETURN(PgResult counted,
+                      connection.Exec("SELECT count(*)::text FROM " + gaps_sql +
+                                          " WHERE stream_name = $1 AND table_name = $2",
+                                      {stream.c_str(), table_key.c_str()}, what));
+  return ParseSqlInt64(PgValue(counted.get(), 0, 0)).value_or(0);
 }
 
 }  // namespace ki

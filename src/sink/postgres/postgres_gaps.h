@@ -20,4 +20,9 @@ namespace ki {
 Status SavePgGaps(PostgresConnection& connection, Clock& clock, const TableSchema& schema,
                   const std::vector<RetentionGap>& gaps);
 
+// The Sink's CountGaps: rows of the gaps table for `stream` and the run's table; 0 while the
+// table does not exist (to_regclass, so nothing is created and no error aborts the transaction).
+Result<int64_t> CountPgGaps(PostgresConnection& connection, const TableSchema& schema,
+                            const std::string& stream);
+
 }  // namespace ki

@@ -110,8 +110,8 @@ Status PgPositions::Lock(const std::string& stream) {
   return Status::Ok();
 }
 
-Result<std::vector<StoredPosition>> PgPositions::List(const std::string& stream) {
-  KI_RETURN_IF_ERROR(Lock(stream));
+Result<std::vector<StoredPosition>> PgPositions::List(const std::string& stream, bool lock) {
+  if (lock) KI_RETURN_IF_ERROR(Lock(stream));
   const std::string table_key = schema_.QualifiedName();
   KI_ASSIGN_OR_RETURN(
       PgResult rows,

@@ -37,8 +37,8 @@ class PgPositions {
   // wait_for_lock.
   Status Lock(const std::string& stream);
 
-  // The Sink calls of the same names (after Lock).
-  Result<std::vector<StoredPosition>> List(const std::string& stream);
+  // The Sink calls of the same names (after Lock; List without it for PeekPositions).
+  Result<std::vector<StoredPosition>> List(const std::string& stream, bool lock = true);
   Result<ShardPositions> Load(const std::string& stream);
   Result<int64_t> Delete(const std::string& stream, const std::string& shard_id);
   Status Save(const std::string& stream, const ShardPositions& positions);

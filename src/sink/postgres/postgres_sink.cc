@@ -88,6 +88,11 @@ Result<std::vector<StoredPosition>> PostgresSink::ListPositions(const std::strin
   return positions_.List(stream);
 }
 
+Result<std::vector<StoredPosition>> PostgresSink::PeekPositions(const std::string& stream) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("PeekPositions"));
+  return positions_.List(stream, /*lock=*/false);
+}
+
 Result<ShardPositions> PostgresSink::LoadPositions(const std::string& stream) {
   // Its guard names ListPositions, as it always has (it reads through it).
   KI_RETURN_IF_ERROR(CheckRunOpen("ListPositions"));
@@ -147,6 +152,11 @@ Status PostgresSink::AppendRejects(const std::vector<RejectedRecord>& rejects) {
 Status PostgresSink::SaveGaps(const std::vector<RetentionGap>& gaps) {
   KI_RETURN_IF_ERROR(CheckRunOpen("SaveGaps"));
   return SavePgGaps(connection_, *clock_, schema_, gaps);
+}
+
+Result<int64_t> PostgresSink::CountGaps(const std::string& stream) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("CountGaps"));
+  return CountPgGaps(connection_, schema_, stream);
 }
 
 Status PostgresSink::Commit() {

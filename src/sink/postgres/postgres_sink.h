@@ -97,6 +97,7 @@ class PostgresSink final : public Sink {
   Result<ShardPositions> LoadPositions(const std::string& stream) override;
   Result<bool> TableHasRows() override;
   Result<std::vector<StoredPosition>> ListPositions(const std::string& stream) override;
+  Result<std::vector<StoredPosition>> PeekPositions(const std::string& stream) override;
   Result<int64_t> DeletePositions(const std::string& stream, const std::string& shard_id) override;
 
   // Hot path: one COPY ... FROM STDIN (binary format) per call, rows encoded into a 256 KiB buffer
@@ -125,6 +126,7 @@ class PostgresSink final : public Sink {
   // transaction, so it disappears with a rolled-back run; a concurrent creation by another run is
   // tolerated), then one INSERT per gap (see postgres_gaps.h).
   Status SaveGaps(const std::vector<RetentionGap>& gaps) override;
+  Result<int64_t> CountGaps(const std::string& stream) override;
 
   // COMMIT. When PostgreSQL reports that it rolled back instead (an earlier error aborted the
   // transaction), or the connection is gone, an error naming the table; nothing was committed.
