@@ -271,7 +271,15 @@ StepResult Step(ReaderContext& ctx, ShardTask& t, PayloadDecoder& decoder) {
     report.user_records += outcome->user_records;
     batch->user_records += outcome->user_records;
     report.records += outcome->rows;
-    t.position = ShardPosition{std::string(rec.sequence_number), outcome->last_subsequence_number};
+    // As `t.position = ShardPosition{seq, sub}`, but in place: the sequence number's capacity is
+    // reused instead of allocating a string per record.
+    t.position.sequence_number.assign(rec.sequence_number);
+    t.position.subsequence_number = outcome->last_subsequence_number;
+    t.position.resume_timestamp_ms = -1;
+    t.position.stream_arn.clear();
+    t.position.stream_created_ms = -1;
+    t.position.derived = false;
+    t.position.finished = false;
     if (report.first_sequence_number.empty()) report.first_sequence_number = t.position.sequence_number;
     if (outcome->last_subsequence_number >= 0) {
       capped = true;  // stopped inside this record by the cap
