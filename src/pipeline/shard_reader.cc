@@ -271,15 +271,11 @@ StepResult Step(ReaderContext& ctx, ShardTask& t, PayloadDecoder& decoder) {
     report.user_records += outcome->user_records;
     batch->user_records += outcome->user_records;
     report.records += outcome->rows;
-    // As `t.position = ShardPosition{seq, sub}`, but in place: the sequence number's capacity is
-    // reused instead of allocating a string per record.
-    t.position.sequence_number.assign(rec.sequence_number);
-    t.position.subsequence_number = outcome->last_subsequence_number;
-    t.position.resume_timestamp_ms = -1;
-    t.position.stream_arn.clear();
-    t.position.stream_created_ms = -1;
-    t.position.derived = false;
-    t.position.finished = false;
+    // A fresh position, but its sequence number reuses the old one's buffer (moved out, assigned,
+    // moved back): no string allocated per record.
+    std::string sequence = std::move(t.position.sequence_number);
+    sequence.assign(rec.sequence_number);
+    t.position = ShardPosition{std::move(sequence), outcome->last_subsequence_number};
     if (report.first_sequence_number.empty()) report.first_sequence_number = t.position.sequence_number;
     if (outcome->last_subsequence_number >= 0) {
       capped = true;  // stopped inside this record by the cap
