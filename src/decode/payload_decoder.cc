@@ -63,7 +63,7 @@ struct Call {
   int64_t resume_after;
   int64_t max_user_records;
   RowBatch& batch;
-  const std::function<bool(const BadUserRecord&)>& on_bad;
+  BadRecordHandler on_bad;
   DecodeOutcome outcome;
 
   // A plain record's single user record (subsequence -1) counts as number 0: a stored position
@@ -84,7 +84,7 @@ class PayloadDecoder::Impl {
               const PayloadOptions& payload);
   Result<DecodeOutcome> Decode(const PayloadRecord& record, int64_t resume_after_subsequence,
                                int64_t max_user_records, RowBatch& batch,
-                               const std::function<bool(const BadUserRecord&)>& on_bad);
+                               BadRecordHandler on_bad);
 
  private:
   Status InitRaw(const TableSchema& schema);
@@ -189,7 +189,7 @@ Status PayloadDecoder::Impl::InitRaw(const TableSchema& schema) {
 
 Result<DecodeOutcome> PayloadDecoder::Impl::Decode(
     const PayloadRecord& record, int64_t resume_after_subsequence, int64_t max_user_records,
-    RowBatch& batch, const std::function<bool(const BadUserRecord&)>& on_bad) {
+    RowBatch& batch, BadRecordHandler on_bad) {
   if (batch.num_columns() != num_columns_) {
     return InvalidArgument("row batch has " + std::to_string(batch.num_columns()) +
                            " columns, table '" + table_ + "' has " +
@@ -416,7 +416,7 @@ PayloadDecoder::~PayloadDecoder() = default;
 
 Result<DecodeOutcome> PayloadDecoder::Decode(
     const PayloadRecord& record, int64_t resume_after_subsequence, int64_t max_user_records,
-    RowBatch& batch, const std::function<bool(const BadUserRecord&)>& on_bad) {
+    RowBatch& batch, BadRecordHandler on_bad) {
   return impl_->Decode(record, resume_after_subsequence, max_user_records, batch, on_bad);
 }
 

@@ -33,10 +33,10 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "common/status.h"
 #include "decode/json_decoder.h"
@@ -78,6 +78,26 @@ struct BadUserRecord {
   Status error;  // kBadRecord; message names the column / reason, not the position
 };
 
+// A non-owning reference to the caller's bad-record callback. Decode runs once per record; a
+// std::function built from a capturing lambda there would allocate once per record. The callable
+// must outlive the Decode call (a lambda passed directly does).
+class BadRecordHandler {
+ public:
+  template <typename F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, BadRecordHandler> &&
+             std::is_invocable_r_v<bool, F&, const BadUserRecord&>)
+  BadRecordHandler(F&& f)  // NOLINT(google-explicit-constructor): lambdas convert, as to std::function
+      : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* o, const BadUserRecord& bad) -> bool {
+          return (*static_cast<std::remove_reference_t<F>*>(o))(bad);
+        }) {}
+  bool operator()(const BadUserRecord& bad) const { return call_(object_, bad); }
+
+ private:
+  void* object_;
+  bool (*call_)(void*, const BadUserRecord&);
+};
+
 struct DecodeOutcome {
   int64_t user_records = 0;  // consumed in this call, good and bad
   int64_t rows = 0;          // appended to the batch
@@ -111,7 +131,7 @@ class PayloadDecoder {
   // max_user_records < 1, kInternal from zlib).
   Result<DecodeOutcome> Decode(const PayloadRecord& record, int64_t resume_after_subsequence,
                                int64_t max_user_records, RowBatch& batch,
-                               const std::function<bool(const BadUserRecord&)>& on_bad);
+                               BadRecordHandler on_bad);
 
   class Impl;
 

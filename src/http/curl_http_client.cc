@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -16,6 +17,13 @@ struct CurlGlobal {
   ~CurlGlobal() { curl_global_cleanup(); }
 };
 
+// Content-Length reserves at most this much ahead (GetRecords answers are at most 10 MB of data,
+// ~13.4 MB as base64 in JSON).
+constexpr uint64_t kMaxReservedBody = 64u << 20;
+// Bytes reserved beyond the body, so that a JSON parser that needs padding after the text
+// (simdjson: 64 bytes) can use the body in place.
+constexpr uint64_t kBodySlack = 64;
+
 struct EasyDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
@@ -27,16 +35,17 @@ struct SlistDeleter {
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 size_t WriteBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  static_cast<HttpResponse*>(user)->body.append(data, size * n);
   return size * n;
 }
 
 size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
-  auto* headers = static_cast<std::vector<HttpHeader>*>(user);
+  auto* response = static_cast<HttpResponse*>(user);
+  auto& headers = response->headers;
   std::string_view line(data, size * n);
   // A new status line (after a redirect or 100-continue) starts a new header block.
   if (line.starts_with("HTTP/")) {
-    headers->clear();
+    headers.clear();
     return size * n;
   }
   auto colon = line.find(':');
@@ -48,7 +57,15 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
     value.remove_suffix(1);
-  headers->emplace_back(std::move(name), std::string(value));
+  if (name == "content-length") {
+    // Room for the whole body up front: appending 16 KB pieces would otherwise regrow (and copy)
+    // a GetRecords body of up to 10 MB about ten times. Capped: the header is the server's word.
+    uint64_t length = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+    if (ec == std::errc() && end == value.data() + value.size() && length <= kMaxReservedBody)
+      response->body.reserve(length + kBodySlack);
+  }
+  headers.emplace_back(std::move(name), std::string(value));
   return size * n;
 }
 
@@ -82,6 +99,15 @@ int AbortWhenCancelled(void* token, curl_off_t, curl_off_t, curl_off_t, curl_off
 }  // namespace
 
 Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
+  HttpResponse response;
+  KI_RETURN_IF_ERROR(SendInto(request, response));
+  return response;
+}
+
+Status CurlHttpClient::SendInto(const HttpRequest& request, HttpResponse& response) {
+  response.status = 0;
+  response.headers.clear();
+  response.body.clear();  // keeps the capacity of the caller's earlier responses
   CURL* curl = impl_->HandleForThisThread();
   if (!curl) return InternalError("curl_easy_init failed");
   // Reset clears per-request options but keeps the connection cache.
@@ -95,7 +121,6 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   // libcurl would otherwise add "Expect: 100-continue" for large bodies: one extra round trip.
   headers.reset(curl_slist_append(headers.release(), "Expect:"));
 
-  HttpResponse response;
   char error[CURL_ERROR_SIZE] = {0};
   const auto& o = impl_->options;
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
@@ -107,9 +132,9 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   auto connect_timeout = o.connect_timeout;
   auto request_timeout = o.request_timeout;
@@ -147,7 +172,7 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
     return Status::Error(kind, "HTTP request to " + request.url + " failed: " + what);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  return response;
+  return Status::Ok();
 }
 
 }  // namespace ki

@@ -19,6 +19,7 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
   Result<HttpResponse> Send(const HttpRequest& request) override;
+  Status SendInto(const HttpRequest& request, HttpResponse& response) override;
 
  private:
   struct Impl;

@@ -53,6 +53,16 @@ class HttpClient {
   // kRetriable; any HTTP status, including 5xx, is a successful Send with that status.
   // Thread-safe: implementations keep one connection per thread.
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+  // As Send, into `response` (status and headers replaced, body cleared first). A caller in a hot
+  // loop passes the same response every time: an implementation that fills the body in place
+  // (CurlHttpClient does) then reuses its capacity instead of growing a fresh multi-MB buffer per
+  // call (page faults, zeroing, memmove on every growth). On error `response` is unspecified.
+  virtual Status SendInto(const HttpRequest& request, HttpResponse& response) {
+    Result<HttpResponse> r = Send(request);
+    if (!r.ok()) return r.status();
+    response = std::move(*r);
+    return Status::Ok();
+  }
 };
 
 }  // namespace ki

@@ -26,6 +26,9 @@ const char* IteratorTypeName(IteratorType t) {
 
 namespace {
 
+// The largest response body a thread keeps for its next call (see KinesisClient::Call).
+constexpr size_t kMaxKeptResponseBody = size_t{8} << 20;
+
 using simdjson::dom::element;
 using simdjson::dom::object;
 
@@ -66,13 +69,17 @@ std::string FormatTimestamp(double epoch_seconds) {
 
 }  // namespace
 
-Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body) {
+Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body, bool padded) {
   // A thread-local parser: GetRecords runs on every shard reader thread, in a hot loop.
   thread_local simdjson::dom::parser parser;
   element doc;
-  if (auto err = parser.parse(BodyBytes(body), body.size()).get(doc)) return ParseError("GetRecords", err);
+  if (auto err = parser.parse(BodyBytes(body), body.size(), /*realloc_if_needed=*/!padded || body.data() == nullptr).get(doc))
+    return ParseError("GetRecords", err);
   GetRecordsResult result;
   std::string& arena = *result.arena;
+  // Everything the arena receives (sequence numbers, keys, decoded Data) is shorter than its
+  // text in the body: reserving that much means the arena never regrows (and copies) mid-parse.
+  arena.reserve(body.size());
   result.next_shard_iterator = std::string(StringField(doc, "NextShardIterator"));
   if (auto m = NumberField(doc, "MillisBehindLatest")) result.millis_behind_latest = int64_t(*m);
 
@@ -222,9 +229,9 @@ std::string Where(const CallContext& ctx) {
 }
 }  // namespace
 
-Result<HttpResponse> KinesisClient::SendOnce(const CallContext& ctx, const std::string& body,
-                                             std::chrono::milliseconds timeout,
-                                             const CancellationToken* cancel) {
+Status KinesisClient::SendOnce(const CallContext& ctx, const std::string& body,
+                              std::chrono::milliseconds timeout, const CancellationToken* cancel,
+                              HttpResponse& resp) {
   HttpRequest req;
   req.method = "POST";
   req.url = config_.endpoint + "/";
@@ -245,17 +252,16 @@ Result<HttpResponse> KinesisClient::SendOnce(const CallContext& ctx, const std::
     KI_RETURN_IF_ERROR(SignHttpRequest(req, config_.credentials, params));
   }
   auto started = clock_.Monotonic();
-  auto resp = http_.Send(req);
-  if (!resp.ok()) return resp.status().WithContext(Where(ctx));
+  if (Status sent = http_.SendInto(req, resp); !sent.ok()) return sent.WithContext(Where(ctx));
   if (LogEnabled(LogLevel::kDebug)) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Monotonic() - started);
     Log(LogLevel::kDebug, "POST " + config_.endpoint + " " + std::string(ctx.operation) +
                               (ctx.shard.empty() ? "" : " " + std::string(ctx.shard)) + " -> HTTP " +
-                              std::to_string(resp->status) + ", " + std::to_string(resp->body.size()) +
+                              std::to_string(resp.status) + ", " + std::to_string(resp.body.size()) +
                               " bytes, " + std::to_string(ms.count()) + " ms");
   }
-  if (resp->status != 200) return AwsErrorStatus(ctx, *resp, config_.endpoint, config_.region);
-  return resp;
+  if (resp.status != 200) return AwsErrorStatus(ctx, resp, config_.endpoint, config_.region);
+  return Status::Ok();
 }
 
 template <typename T>
@@ -263,8 +269,12 @@ Result<T> KinesisClient::Call(const CallContext& ctx, const std::string& body,
                               const std::function<Result<T>(const HttpResponse&)>& parse,
                               const CancellationToken* cancel) {
   Backoff call_backoff(config_.retry, config_.random);
+  // One response per thread and result type, reused by every call: its body keeps the capacity
+  // of the largest answer so far (GetRecords: up to ~13 MB), so calls do not allocate, fault in
+  // and regrow a fresh buffer each time. `parse` copies what it keeps out of it.
+  thread_local HttpResponse resp;
   auto attempt = [&](std::chrono::milliseconds remaining) -> Result<T> {
-    KI_ASSIGN_OR_RETURN(HttpResponse resp, SendOnce(ctx, body, remaining, cancel));
+    KI_RETURN_IF_ERROR(SendOnce(ctx, body, remaining, cancel, resp));
     auto parsed = parse(resp);
     if (!parsed.ok()) return parsed.status().WithContext(Where(ctx));
     return parsed;
@@ -276,6 +286,10 @@ Result<T> KinesisClient::Call(const CallContext& ctx, const std::string& body,
                                  std::to_string(delay.count()) + " ms");
       },
       cancel);
+  // What a thread keeps between calls is outside the engine's byte budget (--max-buffer-mb), so
+  // it is capped: an answer larger than this is not kept (a few large bodies then cost their
+  // allocation again; the usual answers stay below it).
+  if (resp.body.capacity() > kMaxKeptResponseBody) std::string().swap(resp.body);
   if (!r.ok() && cancel && cancel->cancelled() && r.status().message() == CancelledStatus().message())
     return r.status().WithContext(Where(ctx));
   return r;
@@ -369,7 +383,13 @@ Result<GetRecordsResult> KinesisClient::GetRecords(const std::string& iterator, 
   // Parsed inside the retried call: an unreadable body is retriable and is fetched again.
   return Call<GetRecordsResult>(
       {"GetRecords", stream, shard_id}, body,
-      [](const HttpResponse& resp) { return ParseGetRecordsResponse(resp.body); }, cancel);
+      [](const HttpResponse& resp) {
+        // The body was reserved with room for simdjson's padding (CurlHttpClient); other
+        // HttpClients' bodies are copied as before.
+        const bool padded = resp.body.capacity() - resp.body.size() >= simdjson::SIMDJSON_PADDING;
+        return ParseGetRecordsResponse(resp.body, padded);
+      },
+      cancel);
 }
 
 Result<std::vector<PutRecordsEntryResult>> KinesisClient::PutRecords(

@@ -69,8 +69,9 @@ class KinesisClient {
 
  private:
   // One attempt: sign, send with `timeout`, turn a non-200 answer into its error status.
-  Result<HttpResponse> SendOnce(const CallContext& ctx, const std::string& body,
-                                std::chrono::milliseconds timeout, const CancellationToken* cancel);
+  // The answer goes into `response` (reused across calls; see HttpClient::SendInto).
+  Status SendOnce(const CallContext& ctx, const std::string& body, std::chrono::milliseconds timeout,
+                  const CancellationToken* cancel, HttpResponse& response);
   // The retried call: each attempt sends and then parses the body with `parse`, so an unreadable
   // body (a retriable error) is retried like a throttled call.
   template <typename T>
@@ -85,7 +86,9 @@ class KinesisClient {
 
 // Response parsers, public for unit tests. They accept explicit nulls and missing optional
 // fields (the emulators differ from AWS and from each other).
-Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body);
+// `padded`: the simdjson::SIMDJSON_PADDING bytes after `body` are readable (e.g. spare capacity
+// of the string it lives in), so it is parsed in place instead of being copied first.
+Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body, bool padded = false);
 Status ParseListShardsPage(std::string_view body, std::vector<ShardInfo>& shards,
                            std::string& next_token);
 Result<StreamSummary> ParseDescribeStreamSummary(std::string_view body);

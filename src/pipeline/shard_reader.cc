@@ -274,7 +274,11 @@ StepResult Step(ReaderContext& ctx, ShardTask& t, PayloadDecoder& decoder) {
     report.records += outcome->rows;
     batch->payload_bytes += static_cast<int64_t>(rec.data.size());
     batch->last_arrival_ms = rec.arrival_time_ms;
-    t.position = ShardPosition{std::string(rec.sequence_number), outcome->last_subsequence_number};
+    // A fresh position, but its sequence number reuses the old one's buffer (moved out, assigned,
+    // moved back): no string allocated per record.
+    std::string sequence = std::move(t.position.sequence_number);
+    sequence.assign(rec.sequence_number);
+    t.position = ShardPosition{std::move(sequence), outcome->last_subsequence_number};
     if (report.first_sequence_number.empty()) report.first_sequence_number = t.position.sequence_number;
     if (outcome->last_subsequence_number >= 0) {
       capped = true;  // stopped inside this record by the cap

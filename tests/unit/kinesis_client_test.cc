@@ -708,6 +708,36 @@ TEST(KinesisParseGetRecords, MissingMillisBehindAndNullChildShards) {
   EXPECT_EQ(r->next_shard_iterator, "AAAA");
 }
 
+// The hot path parses a body in place when the padding after it is readable (spare capacity of
+// the reused response body), and decodes into the arena the previous result on this thread gave
+// back; neither may change what comes out.
+TEST(KinesisParseGetRecords, PaddedInPlaceParseAndRecycledArenaGiveTheSameRecords) {
+  std::string body = R"({"Records":[{"SequenceNumber":")" + Seq(1) +
+                     R"(","ApproximateArrivalTimestamp":1700000000.25,"Data":"eyJhIjoxfQ==","PartitionKey":"pk"}],)"
+                     R"("NextShardIterator":"next","MillisBehindLatest":7})";
+  std::string padded = body;
+  padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  // Garbage after the text must not be read as part of it.
+  padded.append("}]]garbage");
+  padded.resize(body.size());
+  const std::string* first_arena = nullptr;
+  {
+    auto copied = ParseGetRecordsResponse(body);
+    ASSERT_TRUE(copied.ok()) << copied.status().message();
+    first_arena = copied->arena.get();
+  }  // its arena goes to this thread's spare slot
+  auto in_place = ParseGetRecordsResponse(padded, /*padded=*/true);
+  ASSERT_TRUE(in_place.ok()) << in_place.status().message();
+  EXPECT_EQ(in_place->arena.get(), first_arena) << "the arena was not recycled";
+  ASSERT_EQ(in_place->records.size(), 1u);
+  EXPECT_EQ(in_place->records[0].sequence_number, Seq(1));
+  EXPECT_EQ(in_place->records[0].data, R"({"a":1})");
+  EXPECT_EQ(in_place->records[0].partition_key, "pk");
+  EXPECT_EQ(in_place->records[0].arrival_time_ms, 1700000000250);
+  EXPECT_EQ(in_place->next_shard_iterator, "next");
+  EXPECT_EQ(in_place->millis_behind_latest, 7);
+}
+
 TEST(KinesisParseGetRecords, MissingRecordsIsEmpty) {
   auto r = ParseGetRecordsResponse(R"({"NextShardIterator":"AAAA","MillisBehindLatest":1234})");
   ASSERT_TRUE(r.ok()) << r.status().message();
