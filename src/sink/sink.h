@@ -88,6 +88,15 @@ struct RejectedRecord {
   std::string error;            // the one-line reason (column, value excerpt, why)
 };
 
+// Several workers sharing a stream (docs/scale-out.md): what a commit must still hold. Checked
+// inside the data transaction, right before COMMIT.
+struct LeaseFence {
+  std::string stream;
+  std::string owner;                      // this worker's id
+  std::map<std::string, int64_t> epochs;  // shard id -> the epoch this worker claimed
+  std::vector<std::string> finished;      // shards read to their end in this commit
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -145,6 +154,15 @@ class Sink {
   // table_name, shard_id, last_sequence_number, last_subsequence_number,
   // first_sequence_number_after, detected_at), created if missing, in the open transaction.
   virtual Status SaveGaps(const std::vector<RetentionGap>& gaps) = 0;
+
+  // Leases (several workers sharing a stream): inside the open transaction, locks the lease rows
+  // of fence.epochs (so a takeover waits until this transaction ends) and returns the shards whose
+  // lease this worker no longer holds with the claimed epoch (empty: the commit may go ahead);
+  // marks the fence.finished leases finished, in the same transaction. Only a PostgreSQL target
+  // has leases: the default says so.
+  virtual Result<std::vector<std::string>> CheckLeases(const LeaseFence& /*fence*/) {
+    return InvalidArgument(Describe() + " cannot share a stream between workers (leases need PostgreSQL)");
+  }
 
   virtual Status Commit() = 0;
   // Undoes everything since Begin. Safe to call when nothing was begun.
