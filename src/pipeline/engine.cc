@@ -335,6 +335,10 @@ class Engine {
         // Shards gained, lost or asked for: commit what is appended (fenced), and let follow
         // start again from the committed positions with the new set.
         if (HasPending()) KI_RETURN_IF_ERROR(Commit());
+        // A transaction opened for batches that carried nothing to commit: end it, the next
+        // run begins its own on the same connection.
+        if (txn_open_ && sink_ != nullptr) sink_->Rollback();
+        txn_open_ = false;
         reassigned_ = true;
         return Status::Ok();
       }

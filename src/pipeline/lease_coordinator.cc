@@ -124,23 +124,6 @@ Status LeaseCoordinator::Round() {
   const std::string& me = options_.worker_id;
   KI_RETURN_IF_ERROR(store_.Heartbeat(me));
 
-  const auto now = clock_.Monotonic();
-  if (list_now_ || now >= listed_at_ + options_.shard_refresh) {
-    KI_ASSIGN_OR_RETURN(std::vector<ShardInfo> shards, source_.ListShards(options_.stream, &stop_));
-    std::vector<ShardLink> links;
-    listed_.clear();
-    for (const auto& s : shards) {
-      ShardLink link{s.shard_id, {}};
-      if (!s.parent_shard_id.empty()) link.parents.push_back(s.parent_shard_id);
-      if (!s.adjacent_parent_shard_id.empty()) link.parents.push_back(s.adjacent_parent_shard_id);
-      links.push_back(std::move(link));
-      listed_.insert(s.shard_id);
-    }
-    KI_RETURN_IF_ERROR(store_.SyncShards(links));
-    listed_at_ = now;
-    list_now_ = false;
-  }
-
   // Renew; what is not renewed was taken by another worker (this one was paused past its TTL).
   std::map<std::string, int64_t> renew = held_;
   renew.insert(giving_.begin(), giving_.end());
@@ -161,6 +144,24 @@ Status LeaseCoordinator::Round() {
                              " to another worker (this one was paused or cut off past the lease TTL); what it "
                              "read of them since its last commit is not committed");
     changed = true;
+  }
+
+  // After the renewal, which must not wait for Kinesis.
+  const auto now = clock_.Monotonic();
+  if (list_now_ || now >= listed_at_ + options_.shard_refresh) {
+    KI_ASSIGN_OR_RETURN(std::vector<ShardInfo> shards, source_.ListShards(options_.stream, &stop_));
+    std::vector<ShardLink> links;
+    listed_.clear();
+    for (const auto& s : shards) {
+      ShardLink link{s.shard_id, {}};
+      if (!s.parent_shard_id.empty()) link.parents.push_back(s.parent_shard_id);
+      if (!s.adjacent_parent_shard_id.empty()) link.parents.push_back(s.adjacent_parent_shard_id);
+      links.push_back(std::move(link));
+      listed_.insert(s.shard_id);
+    }
+    KI_RETURN_IF_ERROR(store_.SyncShards(links));
+    listed_at_ = now;
+    list_now_ = false;
   }
 
   KI_ASSIGN_OR_RETURN(std::vector<LeaseRow> rows, store_.List());
