@@ -1,6 +1,7 @@
 #include "pipeline/lease_coordinator.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -22,15 +23,44 @@ LeaseCoordinator::LeaseCoordinator(LeaseStore& store, RecordSource& source, Leas
     : store_(store), source_(source), options_(std::move(options)), clock_(clock),
       metrics_(options_.metrics != nullptr ? *options_.metrics : NoMetrics()) {}
 
-LeaseCoordinator::~LeaseCoordinator() {
+LeaseCoordinator::~LeaseCoordinator() { StopThreads(); }
+
+void LeaseCoordinator::StopThreads() {
   stop_.Cancel();
+  {
+    std::lock_guard lock(list_mu_);
+    list_cv_.notify_all();
+  }
   if (thread_.joinable()) thread_.join();
+  if (lister_.joinable()) lister_.join();
 }
 
 Status LeaseCoordinator::Start() {
+  KI_RETURN_IF_ERROR(ListOnce());
   KI_RETURN_IF_ERROR(Round());
   thread_ = std::thread([this] { Loop(); });
+  lister_ = std::thread([this] { ListLoop(); });
   return Status::Ok();
+}
+
+Status LeaseCoordinator::ListOnce() {
+  KI_ASSIGN_OR_RETURN(std::vector<ShardInfo> shards, source_.ListShards(options_.stream, &stop_));
+  std::lock_guard lock(list_mu_);
+  listing_ = std::move(shards);
+  return Status::Ok();
+}
+
+void LeaseCoordinator::ListLoop() {
+  while (!stop_.cancelled()) {
+    {
+      std::unique_lock lock(list_mu_);
+      list_cv_.wait_for(lock, options_.shard_refresh, [&] { return list_now_ || stop_.cancelled(); });
+      list_now_ = false;
+    }
+    if (stop_.cancelled()) return;
+    Status st = ListOnce();
+    if (!st.ok() && !stop_.cancelled()) Log(LogLevel::kWarn, "leases: " + st.message() + " — listing shards again later");
+  }
 }
 
 void LeaseCoordinator::Loop() {
@@ -44,8 +74,7 @@ void LeaseCoordinator::Loop() {
 }
 
 Status LeaseCoordinator::Shutdown() {
-  stop_.Cancel();
-  if (thread_.joinable()) thread_.join();
+  StopThreads();
   std::lock_guard lock(mu_);
   std::vector<std::string> all;
   for (const auto& [id, e] : held_) all.push_back(id);
@@ -146,24 +175,25 @@ Status LeaseCoordinator::Round() {
     changed = true;
   }
 
-  // After the renewal, which must not wait for Kinesis.
-  const auto now = clock_.Monotonic();
-  if (list_now_ || now >= listed_at_ + options_.shard_refresh) {
-    KI_ASSIGN_OR_RETURN(std::vector<ShardInfo> shards, source_.ListShards(options_.stream, &stop_));
+  // The shard list comes from the lister thread: a slow or hanging Kinesis call must never
+  // delay a renewal.
+  std::optional<std::vector<ShardInfo>> listing;
+  {
+    std::lock_guard list_lock(list_mu_);
+    listing.swap(listing_);
+  }
+  if (listing) {
     std::vector<ShardLink> links;
     listed_.clear();
-    for (const auto& s : shards) {
-      ShardLink link{s.shard_id, {}};
-      if (!s.parent_shard_id.empty()) link.parents.push_back(s.parent_shard_id);
-      if (!s.adjacent_parent_shard_id.empty()) link.parents.push_back(s.adjacent_parent_shard_id);
+    for (const auto& sh : *listing) {
+      ShardLink link{sh.shard_id, {}};
+      if (!sh.parent_shard_id.empty()) link.parents.push_back(sh.parent_shard_id);
+      if (!sh.adjacent_parent_shard_id.empty()) link.parents.push_back(sh.adjacent_parent_shard_id);
       links.push_back(std::move(link));
-      listed_.insert(s.shard_id);
+      listed_.insert(sh.shard_id);
     }
     KI_RETURN_IF_ERROR(store_.SyncShards(links));
-    listed_at_ = now;
-    list_now_ = false;
   }
-
   KI_ASSIGN_OR_RETURN(std::vector<LeaseRow> rows, store_.List());
   KI_ASSIGN_OR_RETURN(int64_t live_workers, store_.LiveWorkers());
   live_workers = std::max<int64_t>(live_workers, 1);
@@ -176,7 +206,9 @@ Status LeaseCoordinator::Round() {
   // A shard that finished may have children the lease table does not know yet.
   if (finished != finished_seen_) {
     finished_seen_ = finished;
+    std::lock_guard list_lock(list_mu_);
     list_now_ = true;
+    list_cv_.notify_all();
   }
   auto parents_done = [&](const LeaseRow& r) {
     for (const auto& p : r.parents) {

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <optional>
+#include <vector>
 #include <mutex>
 #include <set>
 #include <string>
@@ -57,6 +59,9 @@ class LeaseCoordinator final : public ShardAssignment {
  private:
   void Bump();
   void Loop();
+  void ListLoop();
+  Status ListOnce();
+  void StopThreads();
   void Emit(const std::string& shard, LeaseEvent event);
 
   LeaseStore& store_;
@@ -69,9 +74,14 @@ class LeaseCoordinator final : public ShardAssignment {
   std::map<std::string, int64_t> held_;    // shard -> epoch, read by the next engine run
   std::map<std::string, int64_t> giving_;  // asked for: released at the next Begin()
   std::set<std::string> listed_;           // shards the stream listed last
-  std::chrono::steady_clock::time_point listed_at_{};
-  bool list_now_ = true;
   size_t finished_seen_ = 0;
+
+  // The lister thread: ListShards every shard_refresh, or at once when a lease finished.
+  std::mutex list_mu_;
+  std::condition_variable list_cv_;
+  bool list_now_ = false;
+  std::optional<std::vector<ShardInfo>> listing_;
+  std::thread lister_;
   std::atomic<uint64_t> generation_{1};
 
   std::mutex wake_mu_;
