@@ -19,6 +19,7 @@ replay="$build/bench/replay/kinesis-replay"
 [ -x "$ki" ] && [ -x "$replay" ] || { echo "build kinesis-import and kinesis-replay in $build first" >&2; exit 1; }
 
 export KI_ROOT="$root"
+source "$root/scripts/lib/services.sh"
 source "$root/scripts/lib/postgres.sh"
 work="$(mktemp -d /tmp/kinesis-import-scale.XXXXXX)"
 pids=()
