@@ -5,14 +5,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <thread>
 
 #include "common/log.h"
 #include "pipeline/engine.h"
 #include "pipeline/metered_record_source.h"
+#include "pipeline/lease_coordinator.h"
 #include "pipeline/record_source.h"
 #include "sink/postgres/postgres_connection.h"
+#include "sink/postgres/postgres_leases.h"
+#include "sink/postgres/postgres_sink.h"
 #include "sink/sink_factory.h"
 
 namespace ki::cli {
@@ -52,8 +56,9 @@ class SignalWatcher {
 // them has it, opening is retried. A PostgreSQL connection is kept and reopened after a failure.
 class FollowSinks final : public SinkProvider {
  public:
-  FollowSinks(std::string db, const CancellationToken& stop)
-      : db_(std::move(db)), postgres_(IsPostgresConnectionString(db_)), stop_(stop) {}
+  // `shared`: several workers share the stream (leases): the PostgreSQL sink takes no run lock.
+  FollowSinks(std::string db, const CancellationToken& stop, bool shared = false)
+      : db_(std::move(db)), postgres_(IsPostgresConnectionString(db_)), shared_(shared), stop_(stop) {}
 
   Result<Sink*> Acquire() override {
     if (sink_) return sink_.get();
@@ -63,7 +68,7 @@ class FollowSinks final : public SinkProvider {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     bool stopping = false;
     for (int attempt = 1;; ++attempt) {
-      auto sink = OpenSink(db_, DbAccess::kExisting);
+      auto sink = Open();
       if (sink.ok()) {
         sink_ = std::move(*sink);
         return sink_.get();
@@ -89,42 +94,88 @@ class FollowSinks final : public SinkProvider {
   void Discard() override { sink_.reset(); }
 
  private:
+  Result<std::unique_ptr<Sink>> Open() {
+    if (!shared_) return OpenSink(db_, DbAccess::kExisting);
+    PostgresSinkOptions o;
+    o.shared_stream = true;
+    KI_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(db_, SystemClock(), o));
+    return std::unique_ptr<Sink>(std::move(sink));
+  }
+
   std::string db_;
   bool postgres_;
+  bool shared_;
   const CancellationToken& stop_;
   std::unique_ptr<Sink> sink_;
 };
 
-// One follow per (stream, table) on a PostgreSQL database until several workers are supported:
-// a session advisory lock on its own connection, held for as long as follow runs.
-Result<std::unique_ptr<PostgresConnection>> LockFollow(const std::string& db, const ImportOptions& o) {
+// A follow without --worker-id is alone on its (stream, table): a session advisory lock on its
+// own connection, held for as long as follow runs. Workers (--worker-id) hold the same lock in
+// shared mode: they coexist with each other, but a lone follow and a group never run together.
+Result<std::unique_ptr<PostgresConnection>> LockFollow(const std::string& db, const ImportOptions& o, bool shared) {
   KI_ASSIGN_OR_RETURN(PostgresConnection conn, PostgresConnection::Open(db));
   auto c = std::make_unique<PostgresConnection>(std::move(conn));
   std::string key = o.table + "\n" + o.stream;
-  KI_ASSIGN_OR_RETURN(PgResult r, c->Exec("SELECT pg_try_advisory_lock(hashtext('kinesis-import follow'), hashtext($1))",
+  const std::string fn = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock";
+  KI_ASSIGN_OR_RETURN(PgResult r, c->Exec("SELECT " + fn + "(hashtext('kinesis-import follow'), hashtext($1))",
                                           {key.c_str()}, "taking the follow lock"));
   if (std::string(PQgetvalue(r.get(), 0, 0)) != "t") {
+    if (shared) {
+      return InvalidArgument("a `kinesis-import follow` without --worker-id is importing stream '" + o.stream +
+                             "' into table '" + o.table + "' on " + c->Describe() +
+                             "; workers cannot join it: stop it, then start the workers");
+    }
     return InvalidArgument("another `kinesis-import follow` is importing stream '" + o.stream + "' into table '" +
                            o.table + "' on " + c->Describe() +
-                           "; one follow per stream and table (several workers sharing a stream are not "
-                           "supported yet): stop the other one first");
+                           "; one follow per stream and table (to share a stream between several processes, give "
+                           "each --worker-id): stop the other one first");
   }
   return c;
 }
 
 }  // namespace
 
-Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db, ImportOptions options) {
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "worker");
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db, ImportOptions options,
+                                   const LeaseSettings& leases) {
+  if (leases.enabled && !IsPostgresConnectionString(db)) {
+    return InvalidArgument("follow --worker-id: several workers cannot share a DuckDB file: DuckDB lets one "
+                           "process at a time write a database file, by its design. Import into PostgreSQL "
+                           "(--db postgresql://...) to share a stream between workers, or run one follow "
+                           "without --worker-id");
+  }
   CancellationToken stop;
   SignalWatcher signals(stop);
   std::unique_ptr<PostgresConnection> lock;
   if (IsPostgresConnectionString(db)) {
-    KI_ASSIGN_OR_RETURN(lock, LockFollow(db, options));
+    KI_ASSIGN_OR_RETURN(lock, LockFollow(db, options, leases.enabled));
   }
   KinesisRecordSource kinesis_source(kinesis);
   MeteredRecordSource metered(kinesis_source, options.metrics ? *options.metrics : NoMetrics());
   RecordSource& source = options.metrics ? static_cast<RecordSource&>(metered) : kinesis_source;
-  FollowSinks sinks(db, stop);
+  FollowSinks sinks(db, stop, leases.enabled);
+  std::unique_ptr<PgLeaseStore> store;
+  std::unique_ptr<LeaseCoordinator> coordinator;
+  if (leases.enabled) {
+    KI_ASSIGN_OR_RETURN(store, PgLeaseStore::Open(db, options.table, options.stream, leases.ttl));
+    LeaseCoordinatorOptions lo;
+    lo.stream = options.stream;
+    lo.worker_id = leases.worker_id;
+    lo.ttl = leases.ttl;
+    lo.shard_refresh = options.shard_refresh;
+    lo.metrics = options.metrics;
+    coordinator = std::make_unique<LeaseCoordinator>(*store, source, lo, SystemClock());
+    KI_RETURN_IF_ERROR(coordinator->Start());
+    Log(LogLevel::kInfo, "follow: worker '" + leases.worker_id + "' joined the workers of stream '" + options.stream +
+                             "' and table '" + options.table + "' (lease TTL " +
+                             std::to_string(leases.ttl.count()) + " ms)");
+    options.assignment = coordinator.get();
+  }
   options.stop = &stop;
   options.shard_retry = kinesis.config().retry;
   options.after_commit = [](const CommitInfo& c) {
@@ -132,7 +183,14 @@ Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db
       Log(LogLevel::kDebug, "commit " + std::to_string(c.number) + ": " + std::to_string(c.rows) + " rows in " +
                                 std::to_string(static_cast<int>(c.seconds * 1000)) + " ms");
   };
-  return FollowStream(source, sinks, options, SystemClock());
+  auto report = FollowStream(source, sinks, options, SystemClock());
+  if (coordinator) {
+    // After the last commit: hand every lease over, so the others take them at once.
+    sinks.Discard();
+    if (Status st = coordinator->Shutdown(); !st.ok())
+      Log(LogLevel::kWarn, "leases: " + st.message() + " — the leases expire after the TTL instead");
+  }
+  return report;
 }
 
 }  // namespace ki::cli

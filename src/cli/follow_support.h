@@ -3,6 +3,7 @@
 // keeps a second follow off the same PostgreSQL (stream, table).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "common/status.h"
@@ -11,9 +12,22 @@
 
 namespace ki::cli {
 
+// Several workers sharing the stream (docs/scale-out.md).
+struct LeaseSettings {
+  bool enabled = false;
+  std::string worker_id;
+  std::chrono::milliseconds ttl{10000};
+};
+
+// hostname-pid: unique among the live workers of one database.
+std::string DefaultWorkerId();
+
 // Runs follow until SIGINT/SIGTERM (then commits what is appended and returns the report) or an
 // error that cannot heal. A second signal exits the process at once (130 / 143) without
 // committing: the open transaction dies with the process, so nothing is half-committed.
-Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db, ImportOptions options);
+// With leases.enabled: joins the group of workers (PostgreSQL only), reads the shards it leases,
+// and on SIGINT/SIGTERM commits, then releases its leases so the others take them at once.
+Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db, ImportOptions options,
+                                   const LeaseSettings& leases = {});
 
 }  // namespace ki::cli

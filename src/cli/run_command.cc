@@ -42,6 +42,8 @@ struct RunOptions {
   std::string commit_interval = "1s";
   int64_t commit_records = 100000;
   std::string shard_refresh = "30s";
+  std::string worker_id;  // several workers sharing the stream (docs/scale-out.md)
+  std::string lease_ttl;  // empty: 10s; given alone, the worker id defaults to host-pid
   bool create_table = false;
   // Observability (docs/operations.md)
   std::string metrics_listen;
@@ -66,7 +68,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
       "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline",
       "on_trimmed", "max_buffer_mb", "commit_interval", "commit_records", "shard_refresh", "create_table",
-      "metrics_listen", "log_format", "progress"};
+      "metrics_listen", "log_format", "progress", "worker_id", "lease_ttl"};
   const std::string where = "job file '" + o.config + "'";
   // Lower-cased key -> (the key as written, its value).
   std::map<std::string, std::pair<std::string, const toml::node*>> keys;
@@ -114,7 +116,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
   KI_RETURN_IF_ERROR(str("log_format", "--log-format", o.log_format));
   KI_RETURN_IF_ERROR(str("progress", "--progress", o.progress));
   if (!follow) {
-    for (const char* key : {"commit_interval", "commit_records", "shard_refresh"}) {
+    for (const char* key : {"commit_interval", "commit_records", "shard_refresh", "worker_id", "lease_ttl"}) {
       if (find(key))
         return InvalidArgument(where + ": " + name(key) + " is a setting of `kinesis-import follow`; `run` "
                                "commits once at the end");
@@ -122,8 +124,12 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
   }
   KI_RETURN_IF_ERROR(str("commit_interval", "--commit-interval", o.commit_interval));
   KI_RETURN_IF_ERROR(str("shard_refresh", "--shard-refresh", o.shard_refresh));
-  const std::pair<const char*, const char*> durations[] = {
-      {"retry_deadline", "--retry-deadline"}, {"commit_interval", "--commit-interval"}, {"shard_refresh", "--shard-refresh"}};
+  KI_RETURN_IF_ERROR(str("worker_id", "--worker-id", o.worker_id));
+  KI_RETURN_IF_ERROR(str("lease_ttl", "--lease-ttl", o.lease_ttl));
+  const std::pair<const char*, const char*> durations[] = {{"retry_deadline", "--retry-deadline"},
+                                                           {"commit_interval", "--commit-interval"},
+                                                           {"shard_refresh", "--shard-refresh"},
+                                                           {"lease_ttl", "--lease-ttl"}};
   for (const auto& [key, flag] : durations) {
     if (const toml::node* n = find(key); n && cmd.count(flag) == 0) {
       auto d = ParseDuration(*n->value<std::string>(), where + ": " + name(key));
@@ -245,6 +251,26 @@ void PrintJson(const ImportReport& r) {
 }
 
 
+
+// follow joins a group of workers when --worker-id or --lease-ttl is given (either one).
+Result<LeaseSettings> BuildLeaseSettings(const RunOptions& o, const std::string& command) {
+  LeaseSettings l;
+  if (o.worker_id.empty() && o.lease_ttl.empty()) return l;
+  l.enabled = true;
+  if (!IsPostgresConnectionString(o.db)) {
+    return InvalidArgument(command + " --worker-id: several workers cannot share a DuckDB file: DuckDB lets one "
+                           "process at a time write a database file, by its design. Import into PostgreSQL "
+                           "(--db postgresql://...) to share a stream between workers, or run one follow "
+                           "without --worker-id");
+  }
+  l.worker_id = o.worker_id.empty() ? DefaultWorkerId() : o.worker_id;
+  if (!o.lease_ttl.empty()) {
+    KI_ASSIGN_OR_RETURN(l.ttl, ParseDuration(o.lease_ttl, "--lease-ttl"));
+    if (l.ttl < std::chrono::milliseconds(300))
+      return InvalidArgument(command + ": --lease-ttl must be at least 300ms (renewals run every third of it)");
+  }
+  return l;
+}
 
 // `run` and `follow` take the same options (follow adds its commit policy and shard refresh) and
 // build the same ImportOptions: one engine, two ways to drive it.
@@ -373,6 +399,13 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
     cmd->add_option("--shard-refresh", o->shard_refresh,
                     "how often the shard list is read again to find new shards (at once when a shard ends)")
         ->capture_default_str();
+    cmd->add_option("--worker-id", o->worker_id,
+                    "join the group of workers sharing this stream and table (PostgreSQL only): shards are leased "
+                    "out among the live workers, each commit is fenced by its leases (docs/scale-out.md); "
+                    "default with --lease-ttl: hostname-pid");
+    cmd->add_option("--lease-ttl", o->lease_ttl,
+                    "with workers: a lease not renewed for this long (by the database's clock) may be taken by "
+                    "another worker; renewed every third of it (default 10s; implies --worker-id hostname-pid)");
   }
   cmd->add_option("--start-position", o->start_position,
                   "where a shard without a stored position starts: trim_horizon, latest, at_timestamp:ISO8601 "
@@ -448,6 +481,8 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
       }
       ImportOptions opts;
       if (Status st = BuildImportOptions(*o, name, follow, opts); !st.ok()) return ReportError(st);
+      auto leases = BuildLeaseSettings(*o, name);
+      if (!leases.ok()) return ReportError(leases.status());
       SetLogFormat(o->log_format == "json" ? LogFormat::kJson : LogFormat::kText);
       // Before anything is sent: a --metrics-listen address in use is a usage error (exit 2).
       auto observability = Observability::Start(
@@ -463,7 +498,7 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
         observability->reset();
         return ReportError(st);
       }
-      Result<ImportReport> report = follow ? FollowCommand(*session->client, o->db, opts)
+      Result<ImportReport> report = follow ? FollowCommand(*session->client, o->db, opts, *leases)
                                            : [&]() -> Result<ImportReport> {
                                                auto sink = OpenSink(o->db, DbAccess::kExisting);
                                                if (!sink.ok()) return sink.status();

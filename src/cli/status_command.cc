@@ -14,6 +14,7 @@
 #include "common/time_format.h"
 #include "pipeline/record_source.h"
 #include "pipeline/shard_status.h"
+#include "sink/postgres/postgres_leases.h"
 #include "sink/sink_factory.h"
 
 namespace ki::cli {
@@ -133,6 +134,11 @@ void PrintText(const StreamStatus& st) {
                 Position(s).c_str(), s.last_arrival_ms ? Time(s.last_arrival_ms).c_str() : "-",
                 s.behind_latest_ms ? (std::to_string(*s.behind_latest_ms) + " ms").c_str() : "-",
                 s.records_behind ? std::to_string(*s.records_behind).c_str() : "-", left.c_str());
+    if (s.epoch) {
+      std::printf("  %s: lease held by %s, epoch %lld\n", s.shard_id.c_str(),
+                  s.owner ? ("worker '" + *s.owner + "'").c_str() : "nobody (expired or released)",
+                  static_cast<long long>(*s.epoch));
+    }
     if (!s.error.empty()) std::printf("  %s: %s\n", s.shard_id.c_str(), s.error.c_str());
   }
   std::printf("total lag %s", st.behind_latest_ms ? (std::to_string(*st.behind_latest_ms) + " ms").c_str() : "unknown");
@@ -215,6 +221,22 @@ int Run(CLI::App& cmd, StatusCommandOptions& o) {
   KinesisRecordSource source(*session->client);
   auto status = ComputeStreamStatus(source, *stored, options, SystemClock());
   if (!status.ok()) return ReportError(status.status());
+  if (IsPostgresConnectionString(o.db)) {
+    // Several workers (follow --worker-id): who holds each shard's lease, with its epoch.
+    auto store = PgLeaseStore::OpenIfPresent(o.db, o.table, o.stream);
+    if (!store.ok()) return ReportError(store.status());
+    if (*store) {
+      auto leases = (*store)->List();
+      if (!leases.ok()) return ReportError(leases.status());
+      for (ShardStatus& s : status->shards) {
+        for (const LeaseRow& l : *leases) {
+          if (l.shard_id != s.shard_id) continue;
+          if (!l.owner.empty() && l.live) s.owner = l.owner;
+          s.epoch = l.epoch;
+        }
+      }
+    }
+  }
   const std::vector<std::string> crossed = CrossedThresholds(*status, thresholds);
   if (o.output == "json") PrintJson(*status, crossed);
   else PrintText(*status);

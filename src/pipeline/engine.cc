@@ -11,6 +11,7 @@
 #include "decode/metadata_columns.h"
 #include "kinesis/shard_graph.h"
 #include "pipeline/exchange.h"
+#include "pipeline/shard_assignment.h"
 #include "pipeline/shard_reader.h"
 
 namespace ki {
@@ -73,12 +74,19 @@ class Engine {
       : source_(source), sinks_(sinks), options_(options), clock_(clock),
         exchange_(BudgetForQueue(options)) {}
 
-  ~Engine() { StopThreads(); }
+  ~Engine() {
+    if (options_.assignment != nullptr) options_.assignment->OnChange({});
+    StopThreads();
+  }
 
   Result<ImportReport> Run() {
     started_ = clock_.Monotonic();
     if (!options_.follow && options_.max_records_per_run <= 0)
       return InvalidArgument("max-records-per-run must be positive");
+    if (options_.assignment != nullptr) {
+      assigned_ = options_.assignment->Begin();
+      options_.assignment->OnChange([this] { exchange_.Wake(); });
+    }
     KI_RETURN_IF_ERROR(Setup());
     StartThreads();
     Status st = Loop();
@@ -177,6 +185,8 @@ class Engine {
     } else {
       for (const auto& [shard, p] : now) {
         if (p.derived) continue;
+        // Under leases the other workers move their shards' positions; this one's are fenced.
+        if (options_.assignment != nullptr && assigned_.epochs.count(shard) == 0) continue;
         auto it = committed_.find(shard);
         if (it == committed_.end() || (!it->second.derived && !SamePlace(it->second, p))) {
           return FatalError("the stored position of stream '" + options_.stream + "' shard '" + shard +
@@ -205,6 +215,7 @@ class Engine {
   void StartReadableShards() {
     for (const std::string& id : graph_.Readable()) {
       if (started_shards_.count(id) > 0) continue;
+      if (options_.assignment != nullptr && assigned_.epochs.count(id) == 0) continue;  // another worker's
       started_shards_.insert(id);
       auto task = std::make_unique<ShardTask>();
       task->index = tasks_.size();
@@ -320,6 +331,18 @@ class Engine {
       const bool drained = !batch;
       if (batch) KI_RETURN_IF_ERROR(Take(std::move(batch)));
       KI_RETURN_IF_ERROR(TakeListing());
+      if (!stopping && options_.assignment != nullptr &&
+          options_.assignment->generation() != assigned_.generation) {
+        // Shards gained, lost or asked for: commit what is appended (fenced), and let follow
+        // start again from the committed positions with the new set.
+        if (HasPending()) KI_RETURN_IF_ERROR(Commit());
+        // A transaction opened for batches that carried nothing to commit: end it, the next
+        // run begins its own on the same connection.
+        if (txn_open_ && sink_ != nullptr) sink_->Rollback();
+        txn_open_ = false;
+        reassigned_ = true;
+        return Status::Ok();
+      }
       if (stopping) {
         if (drained) return HasPending() ? Commit() : Status::Ok();
         continue;
@@ -414,6 +437,7 @@ class Engine {
     KI_RETURN_IF_ERROR(sink_->SavePositions(options_.stream, pending_));
     if (!gaps_.empty()) KI_RETURN_IF_ERROR(sink_->SaveGaps(gaps_));
     if (options_.before_commit) options_.before_commit();
+    KI_RETURN_IF_ERROR(CheckLeases());
     KI_RETURN_IF_ERROR(sink_->Commit());
     txn_open_ = false;
     for (auto& [shard, p] : pending_) {
@@ -454,6 +478,42 @@ class Engine {
     arrivals_since_commit_.clear();
   }
 
+  // Under leases: the fence, in the transaction, right before COMMIT. A worker that lost a
+  // lease (paused past its TTL, cut off) rolls everything back: another worker reads those
+  // records now, so committing them here would import them twice.
+  Status CheckLeases() {
+    if (options_.assignment == nullptr) return Status::Ok();
+    LeaseFence fence;
+    fence.stream = options_.stream;
+    fence.owner = assigned_.owner;
+    std::vector<std::string> unassigned;
+    auto add = [&](const std::string& shard) {
+      auto it = assigned_.epochs.find(shard);
+      if (it == assigned_.epochs.end()) unassigned.push_back(shard);
+      else fence.epochs[shard] = it->second;
+    };
+    for (const auto& [shard, p] : pending_) {
+      add(shard);
+      if (p.finished) fence.finished.push_back(shard);
+    }
+    for (const auto& g : gaps_) add(g.shard_id);
+    KI_ASSIGN_OR_RETURN(std::vector<std::string> lost, sink_->CheckLeases(fence));
+    lost.insert(lost.end(), unassigned.begin(), unassigned.end());
+    if (lost.empty()) return Status::Ok();
+    RollbackOpen();
+    options_.assignment->Lost(lost);
+    std::string ids;
+    for (const auto& id : lost) ids += (ids.empty() ? "" : ", ") + id;
+    ErrorDetail detail;
+    detail.lease_lost = true;
+    detail.retriable = true;
+    return Status::Error(ErrorKind::kRetriable,
+                         "lost the lease of shard(s) " + ids + " of stream '" + options_.stream +
+                             "' to another worker: the commit was refused and rolled back (nothing of it is "
+                             "imported; the other worker reads those records from the committed positions)")
+        .WithDetail(std::move(detail));
+  }
+
   // run: an older version's row that nothing moved keeps its place and gains the identity.
   void AddUntouchedPositions() {
     for (const auto& [shard, p] : loaded_) {
@@ -472,6 +532,7 @@ class Engine {
     report.rejects_table = rejects_table_;
     report.commits = commits_;
     report.gaps = total_gaps_;
+    report.reassigned = reassigned_;
     for (const auto& t : tasks_) {
       report.shards.push_back(t->report);
       report.total_records += t->report.records;
@@ -520,6 +581,8 @@ class Engine {
   int64_t commits_ = 0;
   int64_t total_gaps_ = 0;
   TimePoint started_;
+  AssignmentSnapshot assigned_;  // with options_.assignment: the shards of this run
+  bool reassigned_ = false;
 };
 
 }  // namespace
@@ -587,6 +650,10 @@ Result<ImportReport> FollowStream(RecordSource& source, SinkProvider& sinks, con
     auto r = RunEngine(source, sinks, options, clock);
     if (r.ok()) {
       add(*r);
+      if (r->reassigned && (options.stop == nullptr || !options.stop->cancelled())) {
+        failures = 0;
+        continue;  // the shard set changed: start again at once with the new one
+      }
       return total;
     }
     if (options.stop != nullptr && options.stop->cancelled()) return r.status();

@@ -25,6 +25,8 @@
 
 namespace ki {
 
+class ShardAssignment;  // pipeline/shard_assignment.h
+
 // What happens to a record that cannot be converted.
 enum class OnError {
   kFail,        // the run stops, nothing is committed, the error names the record
@@ -88,6 +90,8 @@ struct ImportOptions {
   // Called after the rows and the new positions are written and before COMMIT, on the calling
   // thread. Empty in production; the crash tests block here and kill the process.
   std::function<void()> before_commit;
+  // Several workers sharing a stream (pipeline/shard_assignment.h); null: read every shard.
+  ShardAssignment* assignment = nullptr;
 };
 
 // Where a bad record sits, for the report.
@@ -123,6 +127,9 @@ struct ImportReport {
   double elapsed_seconds = 0;
   int64_t commits = 0;
   int64_t gaps = 0;
+  // follow with an assignment: the run ended because the set of shards changed (after
+  // committing); follow starts the next one at once.
+  bool reassigned = false;
 };
 
 // `run`: one commit at the end, with the caller's sink held open throughout.

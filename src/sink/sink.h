@@ -88,6 +88,15 @@ struct RejectedRecord {
   std::string error;            // the one-line reason (column, value excerpt, why)
 };
 
+// Several workers sharing a stream (docs/scale-out.md): what a commit must still hold. Checked
+// inside the data transaction, right before COMMIT.
+struct LeaseFence {
+  std::string stream;
+  std::string owner;                      // this worker's id
+  std::map<std::string, int64_t> epochs;  // shard id -> the epoch this worker claimed
+  std::vector<std::string> finished;      // shards read to their end in this commit
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -154,6 +163,15 @@ class Sink {
   // How many gaps table rows there are for `stream` and the table given to Begin (0 while the
   // gaps table does not exist). Only reads, inside the open transaction (`kinesis-import status`).
   virtual Result<int64_t> CountGaps(const std::string& stream) = 0;
+
+  // Leases (several workers sharing a stream): inside the open transaction, locks the lease rows
+  // of fence.epochs (so a takeover waits until this transaction ends) and returns the shards whose
+  // lease this worker no longer holds with the claimed epoch (empty: the commit may go ahead);
+  // marks the fence.finished leases finished, in the same transaction. Only a PostgreSQL target
+  // has leases: the default says so.
+  virtual Result<std::vector<std::string>> CheckLeases(const LeaseFence& /*fence*/) {
+    return InvalidArgument(Describe() + " cannot share a stream between workers (leases need PostgreSQL)");
+  }
 
   virtual Status Commit() = 0;
   // Undoes everything since Begin. Safe to call when nothing was begun.

@@ -85,7 +85,7 @@ Status PgPositions::CreateOrMigrate() {
 }
 
 Status PgPositions::Lock(const std::string& stream) {
-  if (locked_streams_.count(stream) != 0) return Status::Ok();
+  if (shared_ || locked_streams_.count(stream) != 0) return Status::Ok();
   const std::string key = "kinesis-import run\x1f" + positions_table_sql_ + "\x1f" +
                           schema_.QualifiedName() + "\x1f" + stream;
   const std::string what = Describe() + ": locking stream '" + stream + "' for table '" +

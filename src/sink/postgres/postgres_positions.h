@@ -27,6 +27,9 @@ class PgPositions {
   void StartRun(const TableSchema& schema);
   // The run ended (its transaction, and so its locks, are gone).
   void EndRun() { locked_streams_.clear(); }
+  // Several workers share the stream under leases: no run lock (the lease fence guards each
+  // shard instead).
+  void set_shared(bool shared) { shared_ = shared; }
 
   // Creates the positions table (and the schema version table) if missing, or migrates an older
   // version's; Fatal for a newer version's. Outside the run's transaction (see the .cc).
@@ -56,6 +59,7 @@ class PgPositions {
   PostgresConnection* connection_;
   Clock* clock_;
   bool wait_for_lock_;
+  bool shared_ = false;
   TableSchema schema_;
   std::string table_sql_;            // "schema"."table"
   std::string positions_table_sql_;  // "schema".kinesis_import_positions

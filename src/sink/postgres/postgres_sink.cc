@@ -5,6 +5,7 @@
 
 #include "sink/postgres/postgres_catalog.h"
 #include "sink/postgres/postgres_gaps.h"
+#include "sink/postgres/postgres_leases.h"
 
 namespace ki {
 
@@ -22,7 +23,9 @@ PostgresSink::PostgresSink(PostgresConnection connection, Clock& clock,
     : connection_(std::move(connection)),
       clock_(&clock),
       positions_(connection_, clock, options.wait_for_lock),
-      rejects_(connection_, clock) {}
+      rejects_(connection_, clock) {
+  positions_.set_shared(options.shared_stream);
+}
 
 PostgresSink::~PostgresSink() { Rollback(); }
 
@@ -157,6 +160,11 @@ Status PostgresSink::SaveGaps(const std::vector<RetentionGap>& gaps) {
 Result<int64_t> PostgresSink::CountGaps(const std::string& stream) {
   KI_RETURN_IF_ERROR(CheckRunOpen("CountGaps"));
   return CountPgGaps(connection_, schema_, stream);
+}
+
+Result<std::vector<std::string>> PostgresSink::CheckLeases(const LeaseFence& fence) {
+  KI_RETURN_IF_ERROR(CheckRunOpen("CheckLeases"));
+  return PgCheckLeases(connection_, schema_.schema, schema_.QualifiedName(), fence);
 }
 
 Status PostgresSink::Commit() {

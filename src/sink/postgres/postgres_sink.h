@@ -39,6 +39,9 @@ namespace ki {
 struct PostgresSinkOptions {
   // A second run on the same (stream, table) waits for the first to finish instead of failing.
   bool wait_for_lock = false;
+  // Several workers share the stream under leases (docs/scale-out.md): no per-stream run lock;
+  // CheckLeases fences each shard instead.
+  bool shared_stream = false;
 };
 
 class PostgresSink final : public Sink {
@@ -130,6 +133,9 @@ class PostgresSink final : public Sink {
 
   // COMMIT. When PostgreSQL reports that it rolled back instead (an earlier error aborted the
   // transaction), or the connection is gone, an error naming the table; nothing was committed.
+  // The lease fence (postgres_leases.h: PgCheckLeases), in the run's transaction.
+  Result<std::vector<std::string>> CheckLeases(const LeaseFence& fence) override;
+
   Status Commit() override;
   void Rollback() override;
 
