@@ -27,6 +27,11 @@ std::string FormatElapsed(std::chrono::milliseconds d) {
   return buf;
 }
 
-Status CancelledStatus() { return FatalError("cancelled"); }
+Status CancelledStatus() {
+  ErrorDetail detail;
+  detail.fatal = true;
+  detail.cancelled = true;
+  return FatalError("cancelled").WithDetail(detail);
+}
 
 }  // namespace ki

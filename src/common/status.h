@@ -43,6 +43,9 @@ struct ErrorDetail {
   bool fatal = false;
   // COMMIT was sent and no answer came back: the transaction may or may not have committed.
   bool commit_outcome_unknown = false;
+  // The call gave up because the caller asked to stop (CancelledStatus in common/retry.h), not
+  // because anything failed.
+  bool cancelled = false;
   // Several workers sharing a stream: the commit was refused because another worker holds (a
   // newer epoch of) the lease of a shard this one wrote positions for. Rolled back; the worker
   // drops those shards and starts again from the committed positions.

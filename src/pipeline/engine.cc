@@ -656,7 +656,13 @@ Result<ImportReport> FollowStream(RecordSource& source, SinkProvider& sinks, con
       }
       return total;
     }
-    if (options.stop != nullptr && options.stop->cancelled()) return r.status();
+    if (options.stop != nullptr && options.stop->cancelled()) {
+      // A call that gave up because of the stop (ListShards or GetShardIterator while a run was
+      // starting, e.g. right after a lease change): a clean stop, not a failure. What that run
+      // had not committed is read again from the committed positions at the next start.
+      if (r.status().detail().cancelled) return total;
+      return r.status();
+    }
     if (!FollowCanRestartAfter(r.status())) return r.status();
     sinks.Discard();
     auto delay = std::max(backoff.DelayFor(std::min(failures, 10)), Ms(200));
