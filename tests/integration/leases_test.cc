@@ -150,6 +150,18 @@ TEST_F(LeasesTest, WorkersShareShardsThroughKillJoinPauseAndShutdown) {
   };
   WaitOwners(is_even, seconds(20), "3 workers with about 4 shards each");
   std::cout << "3 workers: " << Describe(Owners()) << "\n";
+  {
+    // `status` names each shard's holder and epoch (a claim counts from 1).
+    ChildProcess status(CliArgv({"status", "--stream", stream_, "--table", table_, "--db", url_, "--output", "json",
+                                 "--endpoint-url", endpoint_, "--region", "us-east-1"}),
+                        dir_.File("status"));
+    ASSERT_EQ(status.Wait(seconds(30)), 0) << status.Err();
+    const std::string json = status.Out();
+    for (const char* owner : {"\"owner\":\"w1\"", "\"owner\":\"w2\"", "\"owner\":\"w3\""})
+      EXPECT_NE(json.find(owner), std::string::npos) << json;
+    EXPECT_EQ(json.find("\"epoch\":null"), std::string::npos) << json;
+    EXPECT_EQ(json.find("\"epoch\":0"), std::string::npos) << json;
+  }
 
   // kill -9: its leases expire after the TTL (2 s), the others take them.
   w3->Signal(SIGKILL);
