@@ -377,7 +377,7 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
                               "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit, "
                               "retry_deadline, on_trimmed, max_buffer_mb, create_table, metrics_listen, "
                               "log_format, progress") +
-                      (follow ? ", commit_interval, commit_records, shard_refresh" : "") +
+                      (follow ? ", commit_interval, commit_records, shard_refresh, worker_id, lease_ttl" : "") +
                       "; in any case (STREAM_NAME as in the Exasol connector). "
                       "Flags override the file, the file overrides the environment");
   cmd->add_option("--stream", o->stream, "stream name");

@@ -298,6 +298,22 @@ Status LeaseCoordinator::Round() {
       --short_of;
     }
   }
+  if (static_cast<int64_t>(held_.size()) >= floor_share && static_cast<int64_t>(held_.size()) < ceil_share) {
+    // At the floor, but someone holds more than the ceil (left over after churn, since a worker
+    // asks only while below the floor): ask that holder for one lease, one request at a time.
+    // It gives up only what is above its floor, so nothing moves back.
+    bool asked = false;
+    for (const auto& r : rows) asked = asked || r.handover_to == me;
+    for (const auto& r : rows) {
+      if (asked) break;
+      auto it = load.find(r.owner);
+      if (it == load.end() || r.owner == me || it->second <= ceil_share || r.finished || !r.live ||
+          !r.handover_to.empty() || !parents_done(r))
+        continue;
+      KI_RETURN_IF_ERROR(store_.RequestHandover(me, r.shard_id));
+      asked = true;
+    }
+  }
   metrics_.LeasesHeld(options_.stream, static_cast<int64_t>(held_.size()));
   lock.unlock();
   if (changed) Bump();
