@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "key_counters.h"
 #include "postgres_db.h"
 #include "sink/postgres/postgres_sql.h"
 #include "test_support.h"
@@ -22,30 +23,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-// "key,count,distinct,min,max" lines -> the first key that is not exactly 1..max (with
-// `complete`: 1..rounds), or "".
-std::string CheckCounters(const std::string& csv, int64_t rounds, int64_t* total) {
-  std::istringstream in(csv);
-  std::string line;
-  int64_t sum = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<std::string> f;
-    std::stringstream ls(line);
-    std::string x;
-    while (std::getline(ls, x, ',')) f.push_back(x);
-    if (f.size() != 5) return "unexpected row: " + line;
-    const int64_t count = std::stoll(f[1]), distinct = std::stoll(f[2]), min = std::stoll(f[3]),
-                  max = std::stoll(f[4]);
-    sum += count;
-    if (count != distinct) return "key " + f[0] + " has a counter twice (a duplicate): " + line;
-    if (min != 1 || max != count) return "key " + f[0] + " has a gap (lost, or a child read early): " + line;
-    if (rounds > 0 && max > rounds) return "key " + f[0] + " beyond the rounds put: " + line;
-  }
-  *total = sum;
-  return "";
-}
 
 class LeasesTest : public ::testing::Test {
  protected:
@@ -114,7 +91,7 @@ class LeasesTest : public ::testing::Test {
   }
   int64_t Total(int64_t rounds, std::string* violation) {
     int64_t total = 0;
-    std::string v = CheckCounters(
+    std::string v = CheckKeyCounters(
         PostgresCsv(url_, "SELECT k, count(*), count(DISTINCT n), min(n), max(n) FROM " + table_ + " GROUP BY k"),
         rounds, &total);
     if (!v.empty() && violation->empty()) *violation = v;

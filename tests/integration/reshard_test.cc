@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "key_counters.h"
 #include "duckdb_file.h"
 #include "postgres_db.h"
 #include "test_support.h"
@@ -24,29 +25,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kKeys = 8;
-
-// "key,count,distinct,min,max" lines -> a failure message for the first key that is not 1..k,
-// or "" when every key is.
-std::string CheckCounters(const std::string& csv, int64_t* total = nullptr) {
-  std::istringstream in(csv);
-  std::string line;
-  int64_t sum = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<std::string> f;
-    std::stringstream ls(line);
-    std::string x;
-    while (std::getline(ls, x, ',')) f.push_back(x);
-    if (f.size() != 5) return "unexpected row: " + line;
-    const int64_t count = std::stoll(f[1]), distinct = std::stoll(f[2]), min = std::stoll(f[3]),
-                  max = std::stoll(f[4]);
-    sum += count;
-    if (count != distinct) return "key " + f[0] + " has a counter twice: " + line;
-    if (min != 1 || max != count) return "key " + f[0] + " has a gap (a child read before its parent?): " + line;
-  }
-  if (total) *total = sum;
-  return "";
-}
 
 const char* kCountersSql =
     "SELECT k, count(*), count(DISTINCT n), min(n), max(n) FROM %s GROUP BY k ORDER BY k";
@@ -127,7 +105,7 @@ TEST_F(ReshardTest, FollowKeepsEachKeysOrderAcrossSplitAndMerge) {
   std::thread observer([&] {
     while (!done && violation.empty()) {
       int64_t rows = 0;
-      std::string v = CheckCounters(PostgresCsv(url, CountersSql(table)), &rows);
+      std::string v = CheckKeyCounters(PostgresCsv(url, CountersSql(table)), 0, &rows);
       if (!v.empty()) violation = v;
       seen = rows;
       ++observed;
@@ -140,7 +118,7 @@ TEST_F(ReshardTest, FollowKeepsEachKeysOrderAcrossSplitAndMerge) {
   int64_t total = 0;
   auto deadline = std::chrono::steady_clock::now() + seconds(60);
   while (std::chrono::steady_clock::now() < deadline && violation.empty()) {
-    CheckCounters(PostgresCsv(url, CountersSql(table)), &total);
+    CheckKeyCounters(PostgresCsv(url, CountersSql(table)), 0, &total);
     if (total >= expected) break;
     std::this_thread::sleep_for(milliseconds(100));
   }
@@ -150,7 +128,7 @@ TEST_F(ReshardTest, FollowKeepsEachKeysOrderAcrossSplitAndMerge) {
   EXPECT_EQ(follow.Wait(seconds(10)), 0) << follow.Err();
   EXPECT_EQ(violation, "") << "observed " << observed << " times";
   std::cout << "observed the table " << observed << " times while following\n";
-  EXPECT_EQ(CheckCounters(PostgresCsv(url, CountersSql(table)), &total), "");
+  EXPECT_EQ(CheckKeyCounters(PostgresCsv(url, CountersSql(table)), 0, &total), "");
   EXPECT_EQ(total, expected) << follow.Err() << "\n" << Shards();
   EXPECT_EQ(PostgresCsv(url, "SELECT count(*) FROM (SELECT DISTINCT kinesis_shard_id FROM " + table + ") s"),
             "5\n")
@@ -180,7 +158,7 @@ TEST_F(ReshardTest, CappedRunsKeepEachKeysOrderAcrossSplitAndMerge) {
       }
       ++runs;
       int64_t rows = 0;
-      std::string v = CheckCounters(DuckDbCsv(db, CountersSql("t")), &rows);
+      std::string v = CheckKeyCounters(DuckDbCsv(db, CountersSql("t")), 0, &rows);
       if (!v.empty()) violation = v;
       seen = rows;
     }
@@ -195,7 +173,7 @@ TEST_F(ReshardTest, CappedRunsKeepEachKeysOrderAcrossSplitAndMerge) {
   for (int i = 0; i < 40 && total < expected; ++i) {
     auto r = Cli({"run", "--stream", stream_, "--table", "t", "--db", db, "--max-records-per-run", "100"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    ASSERT_EQ(CheckCounters(DuckDbCsv(db, CountersSql("t")), &total), "");
+    ASSERT_EQ(CheckKeyCounters(DuckDbCsv(db, CountersSql("t")), 0, &total), "");
   }
   std::cout << runs << " capped runs while producing and resharding\n";
   EXPECT_EQ(total, expected);
