@@ -52,7 +52,9 @@ class LeasesTest : public ::testing::Test {
         dir_.File("producer" + std::to_string(first)));
   }
   std::unique_ptr<ChildProcess> Worker(const std::string& id, const std::string& commit_interval = "200ms") {
-    std::vector<std::string> args{"follow", "--stream", stream_, "--table", table_, "--db", url_,
+    // application_name tells the test which server sessions are this worker's (AppendedUncommitted).
+    std::string db = url_ + (url_.find('?') == std::string::npos ? "?" : "&") + "application_name=ki_" + id;
+    std::vector<std::string> args{"follow", "--stream", stream_, "--table", table_, "--db", db,
                                   "--worker-id", id, "--lease-ttl", "2s", "--commit-interval", commit_interval,
                                   "--shard-refresh", "1s", "--endpoint-url", endpoint_, "--region", "us-east-1"};
     return std::make_unique<ChildProcess>(CliArgv(args), dir_.File(id));
@@ -74,6 +76,15 @@ class LeasesTest : public ::testing::Test {
     std::string s;
     for (const auto& [o, n] : owners) s += o + "=" + std::to_string(n) + " ";
     return s;
+  }
+  // Whether worker `id` holds rows it appended but did not commit: one of its sessions is idle in
+  // a transaction that has written (an xid) and whose last statement was the rows' COPY.
+  bool AppendedUncommitted(const std::string& id) {
+    auto rows = RunPostgresSql(url_,
+                               "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ki_" + id +
+                                   "' AND state = 'idle in transaction' AND backend_xid IS NOT NULL"
+                                   " AND query LIKE 'COPY %'");
+    return rows.ok() && rows->size() == 1 && (*rows)[0].size() == 1 && (*rows)[0][0] && *(*rows)[0][0] != "0";
   }
   // Waits until `pred(Owners())`; the time it took.
   double WaitOwners(const std::function<bool(const std::map<std::string, int>&)>& pred, seconds limit,
@@ -166,7 +177,20 @@ TEST_F(LeasesTest, WorkersShareShardsThroughKillJoinPauseAndShutdown) {
   auto flow_deadline = Clock::now() + seconds(15);
   while (Total(0, &violation) < before + 100 * 2 && Clock::now() < flow_deadline)
     std::this_thread::sleep_for(milliseconds(50));
-  w4->Signal(SIGSTOP);
+  // Stopped with appended, uncommitted rows: checked again once it is stopped, since a lease
+  // change may have made it commit between the check and the signal.
+  bool stopped_with_rows = false;
+  while (!stopped_with_rows && Clock::now() < flow_deadline + seconds(15)) {
+    if (!AppendedUncommitted("w4")) {
+      std::this_thread::sleep_for(milliseconds(20));
+      continue;
+    }
+    w4->Signal(SIGSTOP);
+    std::this_thread::sleep_for(milliseconds(100));  // let the server see what w4 last sent
+    stopped_with_rows = AppendedUncommitted("w4");
+    if (!stopped_with_rows) w4->Signal(SIGCONT);
+  }
+  ASSERT_TRUE(stopped_with_rows) << "w4 never held appended, uncommitted rows: " << w4->Err();
   // Taken, not only expired: an expired lease nobody claimed yet is still w4's (same epoch), and
   // w4 may renew it when it wakes up, which is safe and not what this step is about.
   took = WaitOwners(
