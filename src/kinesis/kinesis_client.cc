@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "aws/sigv4.h"
 #include "common/base64.h"
@@ -69,54 +70,223 @@ std::string FormatTimestamp(double epoch_seconds) {
 
 }  // namespace
 
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// A string value's text. Kinesis never escapes inside its sequence numbers, keys, iterators or
+// base64 Data, so the usual answer is a view straight into the body (no copy into simdjson's
+// string buffer); a value with an escape is unescaped by simdjson. Explicit nulls and values of
+// another type read as absent (empty), as the DOM parser this replaced did.
+simdjson::error_code StringValue(od::value value, std::string_view* out) {
+  *out = {};
+  // The token runs to the next structural character: the string, its closing quote, and any
+  // whitespace after it.
+  std::string_view token = value.raw_json_token();
+  if (token.empty() || token.front() != '"') return simdjson::SUCCESS;
+  while (token.size() > 1 && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' || token.back() == '\t'))
+    token.remove_suffix(1);
+  if (token.size() < 2 || token.back() != '"') return value.get_string().get(*out);
+  token = token.substr(1, token.size() - 2);
+  if (std::memchr(token.data(), '\\', token.size()) == nullptr) {
+    *out = token;
+    return simdjson::SUCCESS;
+  }
+  return value.get_string().get(*out);
+}
+
+// A field's name: a view of the body when it has no escape (Kinesis' never do), unescaped by
+// simdjson otherwise.
+simdjson::error_code FieldName(od::field& field, std::string_view* name) {
+  const char* const begin = field.key().raw();
+  const char* end = begin;  // stage 1 found the closing quote: the scan stops there
+  while (*end != '"' && *end != '\\') ++end;
+  if (*end == '"') {
+    *name = std::string_view(begin, static_cast<size_t>(end - begin));
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(*name);
+}
+
+// ApproximateArrivalTimestamp (epoch seconds with a fraction) in milliseconds. The usual text,
+// plain digits with at most a few decimals ("1764590000.123"), is converted exactly from its
+// digits (rounded half up at the fourth decimal); anything else (an exponent, a sign, a huge
+// value) goes through a double as before. 0 for null or another type.
+int64_t ArrivalMs(od::value value) {
+  std::string_view t = value.raw_json_token();
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t')) t.remove_suffix(1);
+  size_t i = 0;
+  int64_t whole = 0;
+  while (i < t.size() && i < 15 && t[i] >= '0' && t[i] <= '9') whole = whole * 10 + (t[i++] - '0');
+  bool plain = i > 0 && (i == t.size() || t[i] == '.');
+  int64_t ms = whole * 1000;
+  if (plain && i < t.size()) {
+    ++i;  // '.'
+    const size_t first = i;
+    int64_t frac = 0;
+    for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+      const size_t k = i - first;
+      if (k < 3) frac = frac * 10 + (t[i] - '0');
+      else if (k == 3 && t[i] >= '5') frac += 1;  // rounding carries at most into ms
+    }
+    const size_t digits = i - first;
+    for (size_t k = digits; k < 3; ++k) frac *= 10;
+    if (digits == 0 || i != t.size()) plain = false;
+    ms += frac;
+  }
+  if (plain) return ms;
+  double d;
+  if (value.get_double().get(d) == simdjson::SUCCESS) return static_cast<int64_t>(std::llround(d * 1000.0));
+  return 0;
+}
+
+// A number (integer or not), or nullopt for null / another type.
+std::optional<double> NumberValue(od::value value) {
+  double d;
+  if (value.get_double().get(d) == simdjson::SUCCESS) return d;
+  return std::nullopt;
+}
+
+// One record object of GetRecords' "Records" into the arena, as offsets (the views are made once
+// the arena stopped growing).
+struct RecordOffsets {
+  size_t seq, seq_len, key, key_len, data, data_len, enc, enc_len;
+  int64_t arrival_ms;
+};
+
+Status ParseRecord(od::object record, std::string& arena, RecordOffsets& o) {
+  std::string_view seq, key, data, enc;
+  o.arrival_ms = 0;
+  for (auto field_result : record) {
+    od::field field;
+    if (auto err = std::move(field_result).get(field)) return ParseError("GetRecords", err);
+    std::string_view name;
+    if (auto err = FieldName(field, &name)) return ParseError("GetRecords", err);
+    simdjson::error_code err = simdjson::SUCCESS;
+    if (name == "Data") err = StringValue(field.value(), &data);
+    else if (name == "SequenceNumber") err = StringValue(field.value(), &seq);
+    else if (name == "PartitionKey") err = StringValue(field.value(), &key);
+    else if (name == "ApproximateArrivalTimestamp") o.arrival_ms = ArrivalMs(field.value());
+    else if (name == "EncryptionType") err = StringValue(field.value(), &enc);
+    if (err) return ParseError("GetRecords", err);
+  }
+  if (seq.empty()) return InternalError("GetRecords response has a record without SequenceNumber");
+  o.seq = arena.size();
+  o.seq_len = seq.size();
+  arena.append(seq);
+  o.key = arena.size();
+  o.key_len = key.size();
+  arena.append(key);
+  o.enc = arena.size();
+  o.enc_len = enc.size();
+  arena.append(enc);
+  o.data = arena.size();
+  if (!Base64Decode(data, arena))
+    return InternalError("GetRecords response: record " + std::string(seq) + " has Data that is not valid base64");
+  o.data_len = arena.size() - o.data;
+  return Status::Ok();
+}
+
+Status ParseChildShards(od::array children, std::vector<ChildShard>& out) {
+  for (auto child_result : children) {
+    od::object c;
+    if (child_result.get_object().get(c)) continue;  // not an object: nothing to learn from it
+    ChildShard child;
+    for (auto field_result : c) {
+      od::field field;
+      if (auto err = std::move(field_result).get(field)) return ParseError("GetRecords", err);
+      std::string_view name;
+      if (auto err = FieldName(field, &name)) return ParseError("GetRecords", err);
+      if (name == "ShardId") {
+        std::string_view id;
+        if (auto err = StringValue(field.value(), &id)) return ParseError("GetRecords", err);
+        child.shard_id = std::string(id);
+      } else if (name == "ParentShards") {
+        od::array parents;
+        if (field.value().get_array().get(parents)) continue;
+        for (auto p : parents) {
+          od::value v;
+          if (auto err = p.get(v)) return ParseError("GetRecords", err);
+          std::string_view s;
+          if (auto err = StringValue(v, &s)) return ParseError("GetRecords", err);
+          if (!s.empty()) child.parent_shards.emplace_back(s);
+        }
+      }
+    }
+    out.push_back(std::move(child));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// On-Demand rather than DOM: the body is mostly base64 Data, which DOM would copy into its string
+// buffer and index on its tape before Base64Decode reads it again; here Data is decoded straight
+// from the body (docs/performance.md has the before/after figures).
 Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body, bool padded) {
-  // A thread-local parser: GetRecords runs on every shard reader thread, in a hot loop.
-  thread_local simdjson::dom::parser parser;
-  element doc;
-  if (auto err = parser.parse(BodyBytes(body), body.size(), /*realloc_if_needed=*/!padded || body.data() == nullptr).get(doc))
-    return ParseError("GetRecords", err);
+  // A thread-local parser: GetRecords runs on every shard reader thread, in a hot loop. Its
+  // capacity grows with headroom: answers differ by a few bytes, and an exact fit would mean
+  // fresh (page-faulted) index memory each time a slightly larger one arrives.
+  thread_local od::parser parser;
+  simdjson::padded_string copy;
+  const char* bytes = BodyBytes(body);
+  size_t capacity = body.size() + simdjson::SIMDJSON_PADDING;
+  if (!padded || body.data() == nullptr) {
+    copy = simdjson::padded_string(bytes, body.size());
+    bytes = copy.data();
+  }
+  if (parser.capacity() < body.size()) {
+    if (auto err = parser.allocate(body.size() + body.size() / 4 + 4096)) return ParseError("GetRecords", err);
+  }
+  od::document doc;
+  if (auto err = parser.iterate(bytes, body.size(), capacity).get(doc)) return ParseError("GetRecords", err);
+  od::object top;
+  if (auto err = doc.get_object().get(top)) return ParseError("GetRecords", err);
+
   GetRecordsResult result;
   std::string& arena = *result.arena;
   // Everything the arena receives (sequence numbers, keys, decoded Data) is shorter than its
   // text in the body: reserving that much means the arena never regrows (and copies) mid-parse.
   arena.reserve(body.size());
-  result.next_shard_iterator = std::string(StringField(doc, "NextShardIterator"));
-  if (auto m = NumberField(doc, "MillisBehindLatest")) result.millis_behind_latest = int64_t(*m);
-
-  simdjson::dom::array records;
-  struct Offsets {
-    size_t seq, seq_len, key, key_len, data, data_len, enc, enc_len;
-    int64_t arrival_ms;
-  };
-  std::vector<Offsets> offsets;
-  if (!doc["Records"].get_array().get(records)) {
-    offsets.reserve(records.size());
-    for (element rec : records) {
-      Offsets o{};
-      std::string_view seq = StringField(rec, "SequenceNumber");
-      std::string_view key = StringField(rec, "PartitionKey");
-      std::string_view data = StringField(rec, "Data");
-      std::string_view enc = StringField(rec, "EncryptionType");
-      if (seq.empty()) return InternalError("GetRecords response has a record without SequenceNumber");
-      o.seq = arena.size();
-      o.seq_len = seq.size();
-      arena.append(seq);
-      o.key = arena.size();
-      o.key_len = key.size();
-      arena.append(key);
-      o.enc = arena.size();
-      o.enc_len = enc.size();
-      arena.append(enc);
-      o.data = arena.size();
-      if (!Base64Decode(data, arena))
-        return InternalError("GetRecords response: record " + std::string(seq) +
-                             " has Data that is not valid base64");
-      o.data_len = arena.size() - o.data;
-      auto arrival = NumberField(rec, "ApproximateArrivalTimestamp");
-      o.arrival_ms = arrival ? static_cast<int64_t>(std::llround(*arrival * 1000.0)) : 0;
-      offsets.push_back(o);
+  // Reused per thread: a 10,000-record answer would otherwise allocate ~700 KB here per call.
+  thread_local std::vector<RecordOffsets> offsets;
+  offsets.clear();
+  for (auto field_result : top) {
+    od::field field;
+    if (auto err = std::move(field_result).get(field)) return ParseError("GetRecords", err);
+    std::string_view name;
+    if (auto err = FieldName(field, &name)) return ParseError("GetRecords", err);
+    if (name == "Records") {
+      od::array records;
+      if (field.value().get_array().get(records)) continue;  // null: no records
+      for (auto record_result : records) {
+        od::object record;
+        if (auto err = record_result.get_object().get(record)) {
+          if (err == simdjson::INCORRECT_TYPE) return InternalError("GetRecords response has a record that is not an object");
+          return ParseError("GetRecords", err);
+        }
+        RecordOffsets o{};
+        KI_RETURN_IF_ERROR(ParseRecord(record, arena, o));
+        offsets.push_back(o);
+      }
+    } else if (name == "NextShardIterator") {
+      std::string_view it;
+      if (auto err = StringValue(field.value(), &it)) return ParseError("GetRecords", err);
+      result.next_shard_iterator = std::string(it);
+    } else if (name == "MillisBehindLatest") {
+      if (auto m = NumberValue(field.value())) result.millis_behind_latest = int64_t(*m);
+    } else if (name == "ChildShards") {
+      od::array children;
+      if (field.value().get_array().get(children)) continue;
+      KI_RETURN_IF_ERROR(ParseChildShards(children, result.child_shards));
     }
   }
+  // simdjson 3.0.1's document has no at_end(); current_location() is OUT_OF_BOUNDS exactly when
+  // every token has been consumed: anything else is trailing data after the object.
+  const char* trailing = nullptr;
+  if (doc.current_location().get(trailing) == simdjson::SUCCESS)
+    return ParseError("GetRecords", simdjson::TRAILING_CONTENT);
+
   // Views are made only after the arena stopped growing.
   result.records.reserve(offsets.size());
   const char* base = arena.data();
@@ -128,21 +298,6 @@ Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body, bool pad
     r.encryption_type = std::string_view(base + o.enc, o.enc_len);
     r.arrival_time_ms = o.arrival_ms;
     result.records.push_back(r);
-  }
-
-  simdjson::dom::array children;
-  if (!doc["ChildShards"].get_array().get(children)) {
-    for (element c : children) {
-      ChildShard child;
-      child.shard_id = std::string(StringField(c, "ShardId"));
-      simdjson::dom::array parents;
-      if (!c["ParentShards"].get_array().get(parents))
-        for (element p : parents) {
-          std::string_view s;
-          if (!p.get_string().get(s)) child.parent_shards.emplace_back(s);
-        }
-      result.child_shards.push_back(std::move(child));
-    }
   }
   return result;
 }

@@ -799,6 +799,35 @@ TEST(KinesisParseGetRecords, InvalidBase64IsAnError) {
   EXPECT_TRUE(Contains(r.status().message(), "base64")) << r.status().message();
 }
 
+// The On-Demand parser reads Data straight from the body: an escaped "\/" (legal JSON, some
+// encoders write it) must still decode, unknown fields (also nested ones) are skipped, any field
+// order and whitespace are fine.
+TEST(KinesisParseGetRecords, EscapedDataUnknownFieldsAnyOrderAndWhitespace) {
+  // "AAD/" = 00 00 ff, written with an escaped slash.
+  std::string body = "{ \"MillisBehindLatest\" : 5 ,\n \"Extra\": {\"a\": [1, {\"b\": null}]},\n"
+                     "  \"Records\" : [ { \"Data\" : \"AAD\\/\" , \"Future\": [true],"
+                     " \"PartitionKey\": \"p\\u006b\", \"SequenceNumber\" : \"" + Seq(4) + "\" } ] ,"
+                     " \"NextShardIterator\" : \"it\" }\n";
+  auto r = ParseGetRecordsResponse(body);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->records.size(), 1u);
+  EXPECT_EQ(r->records[0].data, std::string_view("\x00\x00\xff", 3));
+  EXPECT_EQ(r->records[0].partition_key, "pk");
+  EXPECT_EQ(r->records[0].sequence_number, Seq(4));
+  EXPECT_EQ(r->next_shard_iterator, "it");
+  EXPECT_EQ(r->millis_behind_latest, 5);
+}
+
+TEST(KinesisParseGetRecords, TrailingDataAndNonObjectRecordsAreErrors) {
+  EXPECT_FALSE(ParseGetRecordsResponse(R"({"Records":[],"NextShardIterator":"x"} {"x":1})").ok());
+  EXPECT_FALSE(ParseGetRecordsResponse(R"({"Records":[],"NextShardIterator":"x"}])").ok());
+  auto r = ParseGetRecordsResponse(R"({"Records":[17],"NextShardIterator":"x"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Contains(r.status().message(), "not an object")) << r.status().message();
+  EXPECT_FALSE(ParseGetRecordsResponse(R"({"Records":[{"SequenceNumber":"1","Data":"YQ=="})").ok());
+  EXPECT_FALSE(ParseGetRecordsResponse(R"([{"Records":[]}])").ok());
+}
+
 TEST(KinesisParseGetRecords, RecordWithoutSequenceNumberIsAnError) {
   auto r = ParseGetRecordsResponse(R"({"Records":[{"Data":"YQ==","PartitionKey":"pk"}]})");
   EXPECT_FALSE(r.ok());
