@@ -57,8 +57,9 @@ class SignalWatcher {
 class FollowSinks final : public SinkProvider {
  public:
   // `shared`: several workers share the stream (leases): the PostgreSQL sink takes no run lock.
-  FollowSinks(std::string db, const CancellationToken& stop, bool shared = false)
-      : db_(std::move(db)), postgres_(IsPostgresConnectionString(db_)), shared_(shared), stop_(stop) {}
+  FollowSinks(std::string db, const CancellationToken& stop, bool shared, const SinkOpenOptions& options)
+      : db_(std::move(db)), postgres_(IsPostgresConnectionString(db_)), shared_(shared), options_(options),
+        stop_(stop) {}
 
   Result<Sink*> Acquire() override {
     if (sink_) return sink_.get();
@@ -95,7 +96,7 @@ class FollowSinks final : public SinkProvider {
 
  private:
   Result<std::unique_ptr<Sink>> Open() {
-    if (!shared_) return OpenSink(db_, DbAccess::kExisting);
+    if (!shared_) return OpenSink(db_, DbAccess::kExisting, options_);
     PostgresSinkOptions o;
     o.shared_stream = true;
     KI_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(db_, SystemClock(), o));
@@ -105,6 +106,7 @@ class FollowSinks final : public SinkProvider {
   std::string db_;
   bool postgres_;
   bool shared_;
+  SinkOpenOptions options_;
   const CancellationToken& stop_;
   std::unique_ptr<Sink> sink_;
 };
@@ -142,7 +144,7 @@ std::string DefaultWorkerId() {
 }
 
 Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db, ImportOptions options,
-                                   const LeaseSettings& leases) {
+                                   const LeaseSettings& leases, const SinkOpenOptions& sink_options) {
   if (leases.enabled && !IsPostgresConnectionString(db)) {
     return InvalidArgument("follow --worker-id: several workers cannot share a DuckDB file: DuckDB lets one "
                            "process at a time write a database file, by its design. Import into PostgreSQL "
@@ -158,7 +160,7 @@ Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db
   KinesisRecordSource kinesis_source(kinesis);
   MeteredRecordSource metered(kinesis_source, options.metrics ? *options.metrics : NoMetrics());
   RecordSource& source = options.metrics ? static_cast<RecordSource&>(metered) : kinesis_source;
-  FollowSinks sinks(db, stop, leases.enabled);
+  FollowSinks sinks(db, stop, leases.enabled, sink_options);
   std::unique_ptr<PgLeaseStore> store;
   std::unique_ptr<LeaseCoordinator> coordinator;
   if (leases.enabled) {

@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "kinesis/kinesis_client.h"
 #include "pipeline/import_run.h"
+#include "sink/sink_factory.h"
 
 namespace ki::cli {
 
@@ -28,6 +29,6 @@ std::string DefaultWorkerId();
 // With leases.enabled: joins the group of workers (PostgreSQL only), reads the shards it leases,
 // and on SIGINT/SIGTERM commits, then releases its leases so the others take them at once.
 Result<ImportReport> FollowCommand(KinesisClient& kinesis, const std::string& db, ImportOptions options,
-                                   const LeaseSettings& leases = {});
+                                   const LeaseSettings& leases = {}, const SinkOpenOptions& sink_options = {});
 
 }  // namespace ki::cli

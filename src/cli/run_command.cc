@@ -38,6 +38,9 @@ struct RunOptions {
   std::string epoch_unit = "s";
   std::string on_trimmed = "fail";
   int64_t max_buffer_mb = 256;
+  // DuckDB's worker threads: the appends run on the one commit thread anyway, and more threads
+  // cost CPU for little (docs/performance.md).
+  int64_t duckdb_threads = 1;
   // follow
   std::string commit_interval = "1s";
   int64_t commit_records = 100000;
@@ -68,7 +71,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
       "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline",
       "on_trimmed", "max_buffer_mb", "commit_interval", "commit_records", "shard_refresh", "create_table",
-      "metrics_listen", "log_format", "progress", "worker_id", "lease_ttl"};
+      "metrics_listen", "log_format", "progress", "worker_id", "lease_ttl", "duckdb_threads"};
   const std::string where = "job file '" + o.config + "'";
   // Lower-cased key -> (the key as written, its value).
   std::map<std::string, std::pair<std::string, const toml::node*>> keys;
@@ -172,6 +175,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
   };
   KI_RETURN_IF_ERROR(positive("commit_records", "--commit-records", o.commit_records));
   KI_RETURN_IF_ERROR(positive("max_buffer_mb", "--max-buffer-mb", o.max_buffer_mb));
+  KI_RETURN_IF_ERROR(positive("duckdb_threads", "--duckdb-threads", o.duckdb_threads));
   if (const toml::node* n = find("max_records_per_run"); n && cmd.count("--max-records-per-run") == 0) {
     auto v = n->value_exact<int64_t>();
     if (!v || *v <= 0)
@@ -375,7 +379,7 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
                   std::string("TOML job file; keys mirror the flags: stream_name, table_name, db, region, endpoint_url, "
                               "connection_name, connections_file, profile, max_records_per_run, start_position, mapping, "
                               "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit, "
-                              "retry_deadline, on_trimmed, max_buffer_mb, create_table, metrics_listen, "
+                              "retry_deadline, on_trimmed, max_buffer_mb, duckdb_threads, create_table, metrics_listen, "
                               "log_format, progress") +
                       (follow ? ", commit_interval, commit_records, shard_refresh, worker_id, lease_ttl" : "") +
                       "; in any case (STREAM_NAME as in the Exasol connector). "
@@ -452,6 +456,12 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
                   "memory for responses, decoded rows and the queue together; reading pauses when it is full")
       ->check(AtLeast(16))
       ->capture_default_str();
+  cmd->add_option("--duckdb-threads", o->duckdb_threads,
+                  "DuckDB target: DuckDB's worker threads (its `threads` setting). Rows are appended by one "
+                  "thread either way; more threads parallelise DuckDB's checkpoint and cost CPU waiting for "
+                  "work (docs/performance.md). PostgreSQL targets ignore it")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}))
+      ->capture_default_str();
   cmd->add_option("--output", o->output, follow ? "the report at exit: text or json" : "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -498,9 +508,11 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
         observability->reset();
         return ReportError(st);
       }
-      Result<ImportReport> report = follow ? FollowCommand(*session->client, o->db, opts, *leases)
+      SinkOpenOptions sink_options;
+      sink_options.duckdb_threads = static_cast<int>(o->duckdb_threads);
+      Result<ImportReport> report = follow ? FollowCommand(*session->client, o->db, opts, *leases, sink_options)
                                            : [&]() -> Result<ImportReport> {
-                                               auto sink = OpenSink(o->db, DbAccess::kExisting);
+                                               auto sink = OpenSink(o->db, DbAccess::kExisting, sink_options);
                                                if (!sink.ok()) return sink.status();
                                                return RunImport(*session->client, **sink, opts, SystemClock());
                                              }();

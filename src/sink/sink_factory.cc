@@ -24,7 +24,7 @@ bool IsPostgresConnectionString(const std::string& db) {
          HasKeyword(db, "service=");
 }
 
-Result<std::unique_ptr<Sink>> OpenSink(const std::string& db, DbAccess access) {
+Result<std::unique_ptr<Sink>> OpenSink(const std::string& db, DbAccess access, const SinkOpenOptions& options) {
   if (IsPostgresConnectionString(db)) {
     KI_ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(db));
     return std::unique_ptr<Sink>(std::move(sink));
@@ -34,7 +34,7 @@ Result<std::unique_ptr<Sink>> OpenSink(const std::string& db, DbAccess access) {
     return NotFound("DuckDB file '" + db + "' does not exist; create it with the target table "
                     "first, e.g. kinesis-import sql --db '" + db + "' \"CREATE TABLE ...\"");
   }
-  KI_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbSink> sink, DuckDbSink::Open(db));
+  KI_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbSink> sink, DuckDbSink::Open(db, SystemClock(), options.duckdb_threads));
   return std::unique_ptr<Sink>(std::move(sink));
 }
 

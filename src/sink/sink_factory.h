@@ -21,6 +21,12 @@ bool IsPostgresConnectionString(const std::string& db);
 // With kExisting, a DuckDB file that does not exist is NotFound instead of being created (a run
 // needs an existing table, so a typo in --db must not leave an empty database behind).
 enum class DbAccess { kCreate, kExisting };
-Result<std::unique_ptr<Sink>> OpenSink(const std::string& db, DbAccess access = DbAccess::kCreate);
+// How a DuckDB target is opened (a PostgreSQL one ignores it).
+struct SinkOpenOptions {
+  // DuckDB's worker threads (its `threads` setting); 0 leaves DuckDB's default, one per core.
+  int duckdb_threads = 0;
+};
+Result<std::unique_ptr<Sink>> OpenSink(const std::string& db, DbAccess access = DbAccess::kCreate,
+                                       const SinkOpenOptions& options = {});
 
 }  // namespace ki

@@ -357,6 +357,19 @@ TEST(CliJobFile, SeedParameterNamesInAnyCase) {
   auto unknown = RunCli({"run", "--config", dir.File("unknown.toml"), "--db", db});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
   EXPECT_TRUE(Contains(unknown.err, "unknown key 'STREAM'")) << unknown.err;
+
+  // DuckDB's worker threads: a job-file key and a flag, at least 1; the run still imports.
+  WriteFile(dir.File("threads0.toml"), "STREAM_NAME = \"a\"\nTABLE_NAME = \"kinesis_table\"\nDUCKDB_THREADS = 0\n");
+  auto zero = RunCli({"run", "--config", dir.File("threads0.toml"), "--db", db});
+  EXPECT_EQ(zero.exit_code, 2) << zero.err;
+  EXPECT_TRUE(Contains(zero.err, "'DUCKDB_THREADS' must be a whole number")) << zero.err;
+  auto flag_zero = RunCli({"run", "--config", dir.File("job.toml"), "--db", db, "--duckdb-threads", "0"});
+  EXPECT_EQ(flag_zero.exit_code, 2) << flag_zero.err;
+  EXPECT_TRUE(Contains(flag_zero.err, "--duckdb-threads")) << flag_zero.err;
+  auto two = RunCli({"run", "--config", dir.File("job.toml"), "--db", db, "--duckdb-threads", "2", "--output", "json"});
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  ASSERT_EQ(p.parse(two.out).get(doc), simdjson::SUCCESS) << two.out;
+  EXPECT_EQ(doc["total_records"].get_int64().value(), 2);  // the 2 the first run left
 }
 
 }  // namespace

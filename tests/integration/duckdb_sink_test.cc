@@ -352,6 +352,29 @@ TEST_F(DuckDbSinkOpen, MissingDirectoryIsAnIoError) {
   EXPECT_NE(sink.status().message().find(missing), std::string::npos) << sink.status().message();
 }
 
+size_t ThreadsOfThisProcess() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// `threads` is DuckDB's worker threads (run and follow pass --duckdb-threads, default 1): DuckDB
+// starts threads - 1 of its own when the database opens.
+TEST_F(DuckDbSinkOpen, ThreadsSetsDuckDbsWorkerThreads) {
+  Exec("CREATE TABLE t (id BIGINT)");
+  const size_t before = ThreadsOfThisProcess();
+  {
+    auto sink = DuckDbSink::Open(path_, SystemClock(), 1);
+    ASSERT_TRUE(sink.ok()) << sink.status().message();
+    EXPECT_EQ(ThreadsOfThisProcess(), before) << "threads=1 must not start worker threads";
+  }
+  {
+    auto sink = DuckDbSink::Open(path_, SystemClock(), 4);
+    ASSERT_TRUE(sink.ok()) << sink.status().message();
+    EXPECT_EQ(ThreadsOfThisProcess(), before + 3);
+  }
+}
+
 TEST_F(DuckDbSinkOpen, DescribeNamesTheFile) {
   auto sink = OpenSink();
   ASSERT_NE(sink, nullptr);

@@ -55,6 +55,7 @@ inline void FreeChars(char** chars) { duckdb_free(*chars); }
 
 using DuckDbDatabase = DuckDbOwner<duckdb_database, &duckdb_close>;
 using DuckDbConnection = DuckDbOwner<duckdb_connection, &duckdb_disconnect>;
+using DuckDbConfig = DuckDbOwner<duckdb_config, &duckdb_destroy_config>;
 // Note: destroying an appender flushes its cached rows into the connection's current
 // transaction (or an auto-commit one when there is none): destroy it before ROLLBACK.
 using DuckDbAppender = DuckDbOwner<duckdb_appender, &duckdb_appender_destroy>;

@@ -185,10 +185,16 @@ duckdb_hugeint UuidToHugeInt(__int128 v) {
 
 // --- Open / lifetime ---
 
-Result<std::unique_ptr<DuckDbSink>> DuckDbSink::Open(const std::string& path, Clock& clock) {
+Result<std::unique_ptr<DuckDbSink>> DuckDbSink::Open(const std::string& path, Clock& clock, int threads) {
   DuckDbDatabase database;
   DuckDbChars error;
-  if (duckdb_open_ext(path.c_str(), database.out(), nullptr, error.out()) != DuckDBSuccess) {
+  DuckDbConfig config;
+  if (threads > 0) {
+    if (duckdb_create_config(config.out()) != DuckDBSuccess ||
+        duckdb_set_config(config.get(), "threads", std::to_string(threads).c_str()) != DuckDBSuccess)
+      return InternalError("cannot set DuckDB's threads to " + std::to_string(threads));
+  }
+  if (duckdb_open_ext(path.c_str(), database.out(), config.get(), error.out()) != DuckDBSuccess) {
     const std::string message = error ? error.get() : "unknown error";
     if (auto holder = FileLockHolder(path)) {
       // Fatal for `run` (it opens once), but the holder may let go: follow waits for it.

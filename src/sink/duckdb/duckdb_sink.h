@@ -30,9 +30,10 @@ class DuckDbSink final : public Sink {
   // Opens (or creates) the DuckDB file at `path` (":memory:" for an in-memory database).
   // Errors: Fatal when another process holds the file; IoError for anything else DuckDB reports
   // (missing directory, not a DuckDB file, ...). `clock` stamps updated_at in the positions table
-  // and must outlive the sink.
+  // and must outlive the sink. `threads`: DuckDB's worker threads, 0 for its default (one per
+  // core); see docs/performance.md for why `run` and `follow` use 1.
   static Result<std::unique_ptr<DuckDbSink>> Open(const std::string& path,
-                                                  Clock& clock = SystemClock());
+                                                  Clock& clock = SystemClock(), int threads = 0);
 
   // Rolls back a transaction that is still open.
   ~DuckDbSink() override;
