@@ -142,7 +142,7 @@ void HttpServer::ServeConnection(int fd) {
     std::string_view headers(in.data(), header_end);
     std::string_view target;
     size_t content_length = 0;
-    bool close_after = false, chunked = false, expect_continue = false;
+    bool close_after = false, chunked = false, expect_continue = false, cbor = false;
     size_t line_start = headers.find("\r\n");
     std::string_view request_line = headers.substr(0, line_start);
     if (request_line.ends_with("HTTP/1.0")) close_after = true;
@@ -158,6 +158,7 @@ void HttpServer::ServeConnection(int fd) {
       else if (IEquals(name, "connection")) close_after = close_after || IEquals(value, "close");
       else if (IEquals(name, "transfer-encoding")) chunked = !IEquals(value, "identity");
       else if (IEquals(name, "expect")) expect_continue = IEquals(value, "100-continue");
+      else if (IEquals(name, "content-type")) cbor = IEquals(Trim(value.substr(0, value.find(';'))), "application/x-amz-cbor-1.1");
     }
     if (chunked) { SendSimple(fd, 411, "Length Required", "send Content-Length"); close(fd); return; }
     if (content_length > 16 * 1024 * 1024) { SendSimple(fd, 413, "Payload Too Large", ""); close(fd); return; }
@@ -175,11 +176,12 @@ void HttpServer::ServeConnection(int fd) {
       in.append(buf, static_cast<size_t>(n));
     }
     std::string_view body(in.data() + body_start, content_length);
-    api_.Handle(target_copy, body, parser, response);
+    api_.Handle(target_copy, body, cbor, parser, response);
     in.erase(0, body_start + content_length);
 
     head = response.status == 200 ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 400 Bad Request\r\n";
-    head += "Content-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: 00000000-0000-4000-8000-000000000000\r\nContent-Length: ";
+    head += response.cbor ? "Content-Type: application/x-amz-cbor-1.1\r\n" : "Content-Type: application/x-amz-json-1.1\r\n";
+    head += "x-amzn-RequestId: 00000000-0000-4000-8000-000000000000\r\nContent-Length: ";
     head += std::to_string(response.size());
     head += close_after ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n";
     iovec iov[4] = {{head.data(), head.size()},

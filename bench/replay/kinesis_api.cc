@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
+
+#include "cbor.h"
 
 namespace replay {
 namespace {
@@ -17,27 +20,97 @@ constexpr int kDefaultListShards = 1000;
 constexpr int kMaxListShards = 10000;
 constexpr char kAccount[] = "000000000000";
 
-void Error(ApiResponse& r, const char* type, const std::string& message) {
+// An error answer: HTTP 400 with {"__type": type, "message": message}, in JSON or CBOR.
+void Error(ApiResponse& r, bool cbor, const char* type, const std::string& message) {
   r.status = 400;
-  r.head = std::string("{\"__type\":\"") + type + "\",\"message\":\"" + message + "\"}";
+  if (cbor) {
+    r.head.clear();
+    cbor::AppendHead(r.head, cbor::kMap, 2);
+    cbor::AppendText(r.head, "__type");
+    cbor::AppendText(r.head, type);
+    cbor::AppendText(r.head, "message");
+    cbor::AppendText(r.head, message);
+  } else {
+    r.head = std::string("{\"__type\":\"") + type + "\",\"message\":\"" + message + "\"}";
+  }
   r.middle = {};
   r.tail.clear();
 }
 
-std::string_view Str(element e, const char* key) {
-  std::string_view s;
-  if (e[key].get_string().get(s)) return {};
-  return s;
+// A JSON request: the fields the operations read, from the simdjson DOM.
+struct JsonRequest {
+  static constexpr bool kCbor = false;
+  element e;
+
+  std::string_view Str(const char* key) const {
+    std::string_view s;
+    if (e[key].get_string().get(s)) return {};
+    return s;
+  }
+
+  bool Int(const char* key, int64_t& out) const {
+    element v;
+    if (e[key].get(v) || v.is_null()) return false;
+    if (!v.get_int64().get(out)) return true;
+    double d;
+    if (!v.get_double().get(d)) { out = static_cast<int64_t>(d); return true; }
+    return false;
+  }
+
+  // AT_TIMESTAMP's Timestamp (epoch seconds, a number) as epoch ms; false when missing.
+  bool TimestampMs(int64_t& ms) const {
+    element ts;
+    double seconds;
+    if (e["Timestamp"].get(ts) || ts.get_double().get(seconds)) {
+      int64_t whole;
+      if (ts.get_int64().get(whole)) return false;
+      seconds = static_cast<double>(whole);
+    }
+    ms = static_cast<int64_t>(seconds * 1000.0);
+    return true;
+  }
+};
+
+// A double to int64 without undefined behaviour: truncated, saturated, NaN -> INT64_MIN.
+int64_t Saturate(double d) {
+  if (!(d > -9.2e18)) return INT64_MIN;
+  if (d >= 9.2e18) return INT64_MAX;
+  return static_cast<int64_t>(d);
 }
 
-bool Int(element e, const char* key, int64_t& out) {
-  element v;
-  if (e[key].get(v) || v.is_null()) return false;
-  if (!v.get_int64().get(out)) return true;
-  double d;
-  if (!v.get_double().get(d)) { out = static_cast<int64_t>(d); return true; }
-  return false;
-}
+// A CBOR request (application/x-amz-cbor-1.1): one map with text keys.
+struct CborRequest {
+  static constexpr bool kCbor = true;
+  const cbor::Map& m;
+
+  std::string_view Str(const char* key) const {
+    const cbor::Value* v = m.Find(key);
+    return v && v->kind == cbor::Value::kText ? v->text : std::string_view{};
+  }
+
+  bool Int(const char* key, int64_t& out) const {
+    const cbor::Value* v = m.Find(key);
+    if (!v || v->epoch_tag) return false;
+    if (v->kind == cbor::Value::kInt) { out = v->integer; return true; }
+    if (v->kind == cbor::Value::kFloat) { out = Saturate(v->real); return true; }
+    return false;
+  }
+
+  // Timestamp as the AWS SDKs write it in CBOR: tag 1 + integer epoch milliseconds (the same
+  // shape as the answers' ApproximateArrivalTimestamp). Tag 1 + float and an untagged number are
+  // epoch seconds (RFC 8949's tag 1, and the JSON field's unit).
+  bool TimestampMs(int64_t& ms) const {
+    const cbor::Value* v = m.Find("Timestamp");
+    if (!v) return false;
+    if (v->kind == cbor::Value::kInt) {
+      if (v->epoch_tag) ms = v->integer;
+      else ms = Saturate(static_cast<double>(v->integer) * 1000.0);
+      return true;
+    }
+    if (v->kind == cbor::Value::kFloat) { ms = Saturate(v->real * 1000.0); return true; }
+    return false;
+  }
+};
 
 // Iterators are "<shard>-<position>" behind a tag, opaque to clients like AWS's.
 std::string MakeIterator(size_t shard, uint64_t position) {
@@ -89,65 +162,96 @@ std::string KinesisApi::Arn() const {
   return std::string("arn:aws:kinesis:us-east-1:") + kAccount + ":stream/" + stream_.options().name;
 }
 
-bool KinesisApi::CheckStream(element request, ApiResponse& response) {
-  std::string_view name = Str(request, "StreamName"), arn = Str(request, "StreamARN");
+template <class Request>
+bool KinesisApi::CheckStream(const Request& request, ApiResponse& response) {
+  std::string_view name = request.Str("StreamName"), arn = request.Str("StreamARN");
   if ((!name.empty() && name == stream_.options().name) || (!arn.empty() && arn == Arn())) return true;
   std::string what = !name.empty() ? std::string(name) : std::string(arn);
-  Error(response, "ResourceNotFoundException",
+  Error(response, Request::kCbor, "ResourceNotFoundException",
         "Stream " + what + " under account " + kAccount + " not found.");
   return false;
 }
 
-void KinesisApi::Handle(std::string_view target, std::string_view body,
+void KinesisApi::Handle(std::string_view target, std::string_view body, bool cbor_body,
                         simdjson::dom::parser& parser, ApiResponse& response) {
   response = ApiResponse{};
+  if (cbor_body && !stream_.options().cbor) {
+    Error(response, false, "UnknownOperationException",
+          "start kinesis-replay with --cbor to serve application/x-amz-cbor-1.1");
+    return;
+  }
+  response.cbor = cbor_body;
   constexpr std::string_view kPrefix = "Kinesis_20131202.";
   if (!target.starts_with(kPrefix)) {
-    Error(response, "UnknownOperationException", "X-Amz-Target must be Kinesis_20131202.<Operation>");
+    Error(response, cbor_body, "UnknownOperationException", "X-Amz-Target must be Kinesis_20131202.<Operation>");
     return;
   }
   std::string_view op = target.substr(kPrefix.size());
-  element request;
-  if (parser.parse(body.data(), body.size()).get(request) || !request.is_object()) {
-    Error(response, "SerializationException", "the request body is not a JSON object");
+  if (cbor_body) {
+    cbor::Map map;
+    if (!cbor::DecodeRequest(body, map)) {
+      Error(response, true, "SerializationException", "the request body is not a CBOR map with text-string keys");
+      return;
+    }
+    Dispatch(op, CborRequest{map}, response);
     return;
   }
+  element request;
+  if (parser.parse(body.data(), body.size()).get(request) || !request.is_object()) {
+    Error(response, false, "SerializationException", "the request body is not a JSON object");
+    return;
+  }
+  Dispatch(op, JsonRequest{request}, response);
+}
+
+template <class Request>
+void KinesisApi::Dispatch(std::string_view op, const Request& request, ApiResponse& response) {
   if (op == "GetRecords") GetRecords(request, response);
   else if (op == "ListShards") ListShards(request, response);
   else if (op == "GetShardIterator") GetShardIterator(request, response);
   else if (op == "DescribeStreamSummary") DescribeStreamSummary(request, response);
-  else Error(response, "UnknownOperationException", "kinesis-replay does not implement " + std::string(op));
+  else Error(response, Request::kCbor, "UnknownOperationException", "kinesis-replay does not implement " + std::string(op));
 }
 
-void KinesisApi::ListShards(element request, ApiResponse& response) {
-  std::string_view token = Str(request, "NextToken");
+template <class Request>
+void KinesisApi::ListShards(const Request& request, ApiResponse& response) {
+  constexpr bool kCbor = Request::kCbor;
+  std::string_view token = request.Str("NextToken");
   size_t start = 0;
   if (!token.empty()) {
     // As on AWS, a NextToken carries the stream: StreamName must not be sent with it.
-    if (!Str(request, "StreamName").empty() || !Str(request, "StreamARN").empty()) {
-      Error(response, "InvalidArgumentException", "NextToken and StreamName cannot be provided together.");
+    if (!request.Str("StreamName").empty() || !request.Str("StreamARN").empty()) {
+      Error(response, kCbor, "InvalidArgumentException", "NextToken and StreamName cannot be provided together.");
       return;
     }
     std::string expect = "replay-list-" + stream_.options().name + "-";
     if (!token.starts_with(expect) ||
         std::from_chars(token.data() + expect.size(), token.data() + token.size(), start).ec != std::errc()) {
-      Error(response, "InvalidArgumentException", "invalid NextToken");
+      Error(response, kCbor, "InvalidArgumentException", "invalid NextToken");
       return;
     }
   } else {
     if (!CheckStream(request, response)) return;
-    std::string_view exclusive = Str(request, "ExclusiveStartShardId");
+    std::string_view exclusive = request.Str("ExclusiveStartShardId");
     size_t index;
     if (!exclusive.empty() && ShardIndex(stream_, exclusive, index)) start = index + 1;
   }
   int64_t max = kDefaultListShards;
-  if (Int(request, "MaxResults", max) && (max < 1 || max > kMaxListShards)) {
-    Error(response, "InvalidArgumentException", "MaxResults must be between 1 and 10000");
+  if (request.Int("MaxResults", max) && (max < 1 || max > kMaxListShards)) {
+    Error(response, kCbor, "InvalidArgumentException", "MaxResults must be between 1 and 10000");
     return;
   }
   size_t end = std::min(stream_.shard_count(), start + static_cast<size_t>(max));
   std::string& out = response.head;
-  out = "{\"Shards\":[";
+  if constexpr (kCbor) {
+    // A NextToken from beyond the last shard: no shards.
+    start = std::min(start, end);
+    cbor::AppendHead(out, cbor::kMap, end < stream_.shard_count() ? 2 : 1);
+    cbor::AppendText(out, "Shards");
+    cbor::AppendHead(out, cbor::kArray, end - start);
+  } else {
+    out = "{\"Shards\":[";
+  }
   // Each shard owns an equal slice of the 128-bit hash key space.
   unsigned __int128 space = ~static_cast<unsigned __int128>(0), width = space / stream_.shard_count();
   auto decimal = [](unsigned __int128 v) {
@@ -160,10 +264,33 @@ void KinesisApi::ListShards(element request, ApiResponse& response) {
   for (size_t s = start; s < end; ++s) {
     Shard& shard = stream_.shard(s);
     unsigned __int128 lo = width * s, hi = s + 1 == stream_.shard_count() ? space : width * (s + 1) - 1;
+    if constexpr (kCbor) {
+      cbor::AppendHead(out, cbor::kMap, 3);
+      cbor::AppendText(out, "ShardId");
+      cbor::AppendText(out, shard.id);
+      cbor::AppendText(out, "HashKeyRange");
+      cbor::AppendHead(out, cbor::kMap, 2);
+      cbor::AppendText(out, "StartingHashKey");
+      cbor::AppendText(out, decimal(lo));
+      cbor::AppendText(out, "EndingHashKey");
+      cbor::AppendText(out, decimal(hi));
+      cbor::AppendText(out, "SequenceNumberRange");
+      cbor::AppendHead(out, cbor::kMap, 1);
+      cbor::AppendText(out, "StartingSequenceNumber");
+      cbor::AppendText(out, shard.SequenceNumber(-1));
+      continue;
+    }
     if (s != start) out += ',';
     out += "{\"ShardId\":\"" + shard.id + "\",\"HashKeyRange\":{\"StartingHashKey\":\"" + decimal(lo) +
            "\",\"EndingHashKey\":\"" + decimal(hi) + "\"},\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"" +
            shard.SequenceNumber(-1) + "\"}}";
+  }
+  if constexpr (kCbor) {
+    if (end < stream_.shard_count()) {
+      cbor::AppendText(out, "NextToken");
+      cbor::AppendText(out, "replay-list-" + stream_.options().name + "-" + std::to_string(end));
+    }
+    return;
   }
   out += ']';
   if (end < stream_.shard_count())
@@ -171,8 +298,41 @@ void KinesisApi::ListShards(element request, ApiResponse& response) {
   out += '}';
 }
 
-void KinesisApi::DescribeStreamSummary(element request, ApiResponse& response) {
+template <class Request>
+void KinesisApi::DescribeStreamSummary(const Request& request, ApiResponse& response) {
   if (!CheckStream(request, response)) return;
+  if constexpr (Request::kCbor) {
+    std::string& out = response.head;
+    cbor::AppendHead(out, cbor::kMap, 1);
+    cbor::AppendText(out, "StreamDescriptionSummary");
+    cbor::AppendHead(out, cbor::kMap, 10);
+    cbor::AppendText(out, "StreamName");
+    cbor::AppendText(out, stream_.options().name);
+    cbor::AppendText(out, "StreamARN");
+    cbor::AppendText(out, Arn());
+    cbor::AppendText(out, "StreamStatus");
+    cbor::AppendText(out, "ACTIVE");
+    cbor::AppendText(out, "StreamModeDetails");
+    cbor::AppendHead(out, cbor::kMap, 1);
+    cbor::AppendText(out, "StreamMode");
+    cbor::AppendText(out, "PROVISIONED");
+    cbor::AppendText(out, "RetentionPeriodHours");
+    cbor::AppendInt(out, 24);
+    cbor::AppendText(out, "StreamCreationTimestamp");
+    cbor::AppendTimestampMs(out, stream_.created_ms());
+    cbor::AppendText(out, "EnhancedMonitoring");
+    cbor::AppendHead(out, cbor::kArray, 1);
+    cbor::AppendHead(out, cbor::kMap, 1);
+    cbor::AppendText(out, "ShardLevelMetrics");
+    cbor::AppendHead(out, cbor::kArray, 0);
+    cbor::AppendText(out, "EncryptionType");
+    cbor::AppendText(out, "NONE");
+    cbor::AppendText(out, "OpenShardCount");
+    cbor::AppendInt(out, static_cast<int64_t>(stream_.shard_count()));
+    cbor::AppendText(out, "ConsumerCount");
+    cbor::AppendInt(out, 0);
+    return;
+  }
   char created[32];
   std::snprintf(created, sizeof created, "%" PRId64 ".%03" PRId64, stream_.created_ms() / 1000,
                 stream_.created_ms() % 1000);
@@ -184,12 +344,14 @@ void KinesisApi::DescribeStreamSummary(element request, ApiResponse& response) {
                   "\"OpenShardCount\":" + std::to_string(stream_.shard_count()) + ",\"ConsumerCount\":0}}";
 }
 
-void KinesisApi::GetShardIterator(element request, ApiResponse& response) {
+template <class Request>
+void KinesisApi::GetShardIterator(const Request& request, ApiResponse& response) {
+  constexpr bool kCbor = Request::kCbor;
   if (!CheckStream(request, response)) return;
-  std::string_view id = Str(request, "ShardId"), type = Str(request, "ShardIteratorType");
+  std::string_view id = request.Str("ShardId"), type = request.Str("ShardIteratorType");
   size_t index;
   if (!ShardIndex(stream_, id, index)) {
-    Error(response, "ResourceNotFoundException",
+    Error(response, kCbor, "ResourceNotFoundException",
           "Shard " + std::string(id) + " in stream " + stream_.options().name + " under account " +
               kAccount + " does not exist");
     return;
@@ -201,41 +363,44 @@ void KinesisApi::GetShardIterator(element request, ApiResponse& response) {
   } else if (type == "LATEST") {
     position = shard.size();
   } else if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") {
-    auto p = shard.PositionOf(Str(request, "StartingSequenceNumber"), type == "AFTER_SEQUENCE_NUMBER");
+    auto p = shard.PositionOf(request.Str("StartingSequenceNumber"), type == "AFTER_SEQUENCE_NUMBER");
     if (!p) {
-      Error(response, "InvalidArgumentException", "StartingSequenceNumber must be a decimal sequence number");
+      Error(response, kCbor, "InvalidArgumentException", "StartingSequenceNumber must be a decimal sequence number");
       return;
     }
     position = *p;
   } else if (type == "AT_TIMESTAMP") {
-    element ts;
-    double seconds;
-    if (request["Timestamp"].get(ts) || ts.get_double().get(seconds)) {
-      int64_t whole;
-      if (ts.get_int64().get(whole)) {
-        Error(response, "InvalidArgumentException", "AT_TIMESTAMP needs a Timestamp (epoch seconds)");
-        return;
-      }
-      seconds = static_cast<double>(whole);
+    int64_t ms;
+    if (!request.TimestampMs(ms)) {
+      Error(response, kCbor, "InvalidArgumentException", "AT_TIMESTAMP needs a Timestamp (epoch seconds)");
+      return;
     }
-    position = shard.PositionAtTime(static_cast<int64_t>(seconds * 1000.0));
+    position = shard.PositionAtTime(ms);
   } else {
-    Error(response, "InvalidArgumentException", "unknown ShardIteratorType " + std::string(type));
+    Error(response, kCbor, "InvalidArgumentException", "unknown ShardIteratorType " + std::string(type));
     return;
   }
-  response.head = "{\"ShardIterator\":\"" + MakeIterator(index, position) + "\"}";
+  if constexpr (kCbor) {
+    cbor::AppendHead(response.head, cbor::kMap, 1);
+    cbor::AppendText(response.head, "ShardIterator");
+    cbor::AppendText(response.head, MakeIterator(index, position));
+  } else {
+    response.head = "{\"ShardIterator\":\"" + MakeIterator(index, position) + "\"}";
+  }
 }
 
-void KinesisApi::GetRecords(element request, ApiResponse& response) {
+template <class Request>
+void KinesisApi::GetRecords(const Request& request, ApiResponse& response) {
+  constexpr bool kCbor = Request::kCbor;
   size_t index;
   uint64_t position;
-  if (!ParseIterator(Str(request, "ShardIterator"), index, position) || index >= stream_.shard_count()) {
-    Error(response, "InvalidArgumentException", "ShardIterator is not a valid iterator of this stream");
+  if (!ParseIterator(request.Str("ShardIterator"), index, position) || index >= stream_.shard_count()) {
+    Error(response, kCbor, "InvalidArgumentException", "ShardIterator is not a valid iterator of this stream");
     return;
   }
   int64_t limit = kMaxRecordsPerCall;
-  if (Int(request, "Limit", limit) && (limit < 1 || limit > static_cast<int64_t>(kMaxRecordsPerCall))) {
-    Error(response, "ValidationException",
+  if (request.Int("Limit", limit) && (limit < 1 || limit > static_cast<int64_t>(kMaxRecordsPerCall))) {
+    Error(response, kCbor, "ValidationException",
           "1 validation error detected: Value '" + std::to_string(limit) +
               "' at 'limit' failed to satisfy constraint: Member must have value between 1 and 10000");
     return;
@@ -253,18 +418,31 @@ void KinesisApi::GetRecords(element request, ApiResponse& response) {
   if (stream_.options().aws_limits) {
     std::lock_guard lock(shard.mu);
     if (Throttled(shard)) {
-      Error(response, "ProvisionedThroughputExceededException",
+      Error(response, kCbor, "ProvisionedThroughputExceededException",
             "Rate exceeded for shard " + shard.id + " in stream " + stream_.options().name +
                 " under account " + kAccount + ".");
       return;
     }
     shard.throttle.byte_credit -= static_cast<double>(shard.data_bytes[end] - shard.data_bytes[position]);
   }
+  int64_t behind = end == 0 || end >= shard.size() ? 0 : shard.arrival_ms.back() - shard.arrival_ms[end - 1];
+  if constexpr (kCbor) {
+    // {"Records": [<the records' pre-rendered maps>], "NextShardIterator": ..., "MillisBehindLatest": ...}
+    cbor::AppendHead(response.head, cbor::kMap, 3);
+    cbor::AppendText(response.head, "Records");
+    cbor::AppendHead(response.head, cbor::kArray, end - position);
+    response.middle = std::string_view(shard.cbor_records)
+                          .substr(shard.cbor_offsets[position], shard.cbor_offsets[end] - shard.cbor_offsets[position]);
+    cbor::AppendText(response.tail, "NextShardIterator");
+    cbor::AppendText(response.tail, MakeIterator(index, end));
+    cbor::AppendText(response.tail, "MillisBehindLatest");
+    cbor::AppendInt(response.tail, behind);
+    return;
+  }
   response.head = "{\"Records\":[";
   if (end > position)  // without the last fragment's trailing comma
     response.middle = std::string_view(shard.fragments)
                           .substr(shard.offsets[position], shard.offsets[end] - shard.offsets[position] - 1);
-  int64_t behind = end == 0 || end >= shard.size() ? 0 : shard.arrival_ms.back() - shard.arrival_ms[end - 1];
   response.tail = "],\"NextShardIterator\":\"" + MakeIterator(index, end) +
                   "\",\"MillisBehindLatest\":" + std::to_string(behind) + "}";
 }

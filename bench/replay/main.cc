@@ -1,7 +1,8 @@
 // kinesis-replay: a Kinesis Data Streams source on loopback that is faster than the connector,
 // so that end-to-end benchmarks measure the connector and not an emulator (issue 12).
 //   kinesis-replay --listen 127.0.0.1:PORT --stream NAME --shards N --records M
-//                  --dataset sensor|event [--aws-limits] [--dump FILE.ndjson]
+//                  --dataset sensor|event [--aws-limits] [--cbor] [--dump FILE.ndjson]
+// --cbor: also serves the CBOR protocol (Content-Type application/x-amz-cbor-1.1), as AWS does.
 // Prints "listening on 127.0.0.1:PORT" on stdout once it serves; stops on SIGTERM/SIGINT.
 #include <CLI/CLI.hpp>
 
@@ -17,17 +18,20 @@
 #include "replay_stream.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"kinesis-replay: serves a Kinesis stream (JSON 1.1) from memory on loopback"};
+  CLI::App app{"kinesis-replay: serves a Kinesis stream (JSON 1.1, and CBOR with --cbor) from memory on loopback"};
   std::string listen, stream_name, dataset_name = "sensor", dump, print_table;
   int shards = 1;
   uint64_t records = 0;
-  bool aws_limits = false;
+  bool aws_limits = false, cbor = false;
   app.add_option("--listen", listen, "127.0.0.1:PORT (0: a free port, printed)");
   app.add_option("--stream", stream_name, "the stream's name");
   app.add_option("--shards", shards, "open shards")->check(CLI::Range(1, 100000));
   app.add_option("--records", records, "records in the whole stream, record i on shard i % N");
   app.add_option("--dataset", dataset_name, "sensor (~60 bytes) or event (~1 KB, 24 fields)");
   app.add_flag("--aws-limits", aws_limits, "5 GetRecords calls/s and 2 MB/s per shard");
+  app.add_flag("--cbor", cbor,
+               "also serve Content-Type application/x-amz-cbor-1.1 (CBOR bodies, Data as byte strings, "
+               "timestamps as tag 1 + epoch ms), as AWS does; renders every record a second time");
   app.add_option("--dump", dump, "also write the records as NDJSON (payload + kinesis_shard_id, shard_sequence_number)");
   app.add_option("--print-table", print_table,
                  "print the DuckDB CREATE TABLE for the data set's rows under this name, and exit");
@@ -70,7 +74,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  replay::StreamOptions options{stream_name, shards, records, *dataset, aws_limits};
+  replay::StreamOptions options{stream_name, shards, records, *dataset, aws_limits, cbor};
   replay::ReplayStream stream;
   if (auto error = replay::ReplayStream::Build(options, dump, stream)) {
     std::cerr << "kinesis-replay: " << *error << "\n";

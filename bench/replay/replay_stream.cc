@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "cbor.h"
+
 namespace replay {
 namespace {
 
@@ -47,6 +49,10 @@ void RenderShards(const StreamOptions& o, int64_t created_ms, bool dump,
     shard.arrival_ms.reserve(count);
     shard.offsets.push_back(0);
     shard.data_bytes.push_back(0);
+    if (o.cbor) {
+      shard.cbor_offsets.reserve(count + 1);
+      shard.cbor_offsets.push_back(0);
+    }
     uint64_t total_data = 0;
     for (uint64_t k = 0; k < count; ++k) {
       uint64_t index = k * o.shards + s;
@@ -68,6 +74,19 @@ void RenderShards(const StreamOptions& o, int64_t created_ms, bool dump,
       f.append(pk, static_cast<size_t>(pk_len));
       f += "\"},";
       shard.offsets.push_back(f.size());
+      if (o.cbor) {
+        std::string& c = shard.cbor_records;
+        cbor::AppendHead(c, cbor::kMap, 4);
+        cbor::AppendText(c, "SequenceNumber");
+        cbor::AppendText(c, seq);
+        cbor::AppendText(c, "ApproximateArrivalTimestamp");
+        cbor::AppendTimestampMs(c, arrival);
+        cbor::AppendText(c, "Data");
+        cbor::AppendBytes(c, payload);
+        cbor::AppendText(c, "PartitionKey");
+        cbor::AppendText(c, std::string_view(pk, static_cast<size_t>(pk_len)));
+        shard.cbor_offsets.push_back(c.size());
+      }
       total_data += payload.size() + static_cast<uint64_t>(pk_len);
       shard.data_bytes.push_back(total_data);
       shard.arrival_ms.push_back(arrival);

@@ -1,6 +1,7 @@
 // The stream kinesis-replay serves: every record rendered once, at start, as the JSON fragment a
 // GetRecords response carries ({"SequenceNumber":...,"Data":"<base64>",...}), stored back to back
-// per shard, so that a response is three pieces of memory written with one writev.
+// per shard, so that a response is three pieces of memory written with one writev. With --cbor,
+// also as its CBOR map, likewise.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@ struct StreamOptions {
   uint64_t records = 0;  // over the whole stream; record i goes to shard i % shards
   Dataset dataset = Dataset::kSensor;
   bool aws_limits = false;  // 5 GetRecords calls/s and 2 MB/s per shard, as AWS enforces
+  bool cbor = false;        // also render every record as CBOR (application/x-amz-cbor-1.1)
 };
 
 // Per-shard throughput accounting for --aws-limits (guarded by Shard::mu).
@@ -37,6 +39,10 @@ struct Shard {
   std::string sequence_prefix;  // the first 32 of the 56 digits, fixed per shard
   std::string fragments;        // record k's JSON fragment followed by ','
   std::vector<uint64_t> offsets;     // k -> start of record k in fragments; size records + 1
+  // Only with --cbor (empty otherwise): record k's CBOR map ({SequenceNumber, ApproximateArrival-
+  // Timestamp: tag 1 + epoch ms, Data: byte string, PartitionKey}) back to back, no separator.
+  std::string cbor_records;
+  std::vector<uint64_t> cbor_offsets;  // k -> start of record k in cbor_records; size records + 1
   std::vector<uint64_t> data_bytes;  // prefix sums of Data + PartitionKey bytes; size records + 1
   std::vector<int64_t> arrival_ms;   // ApproximateArrivalTimestamp of record k, epoch ms
   std::mutex mu;
