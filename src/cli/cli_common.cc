@@ -48,6 +48,13 @@ void AddAwsOptions(CLI::App& app, AwsOptions& o) {
                  "30s, 2m; the error then says how long it tried and how many attempts it made")
       ->group(group)
       ->capture_default_str();
+  app.add_option("--wire", o.wire,
+                 "how GetRecords travels: json (JSON 1.1, Data in base64) or cbor (application/x-amz-cbor-1.1, "
+                 "Data as raw bytes: less to decode). An answer is read by its Content-Type, so a CBOR request "
+                 "answered in JSON still works. Not for kinesalite (its CBOR answers are broken)")
+      ->check(CLI::IsMember({"json", "cbor"}))
+      ->group(group)
+      ->capture_default_str();
 }
 
 Result<std::chrono::milliseconds> ParseDuration(const std::string& text, const std::string& what) {
@@ -148,6 +155,8 @@ Result<KinesisSession> OpenKinesis(const AwsOptions& o) {
   kc.credentials = std::move(creds);
   kc.credentials_source = std::move(credentials);
   kc.retry.deadline = deadline;
+  if (o.wire == "cbor") kc.wire = WireProtocol::kCbor;
+  else if (o.wire != "json") return InvalidArgument("--wire must be json or cbor, not '" + o.wire + "'");
   s.client = std::make_unique<KinesisClient>(*s.http, SystemClock(), std::move(kc));
   return s;
 }

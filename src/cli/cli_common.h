@@ -33,10 +33,11 @@ struct AwsOptions {
   int connect_timeout_ms = 5000;
   int request_timeout_ms = 30000;
   std::string retry_deadline = "60s";  // total time of one Kinesis call, all retries included
+  std::string wire = "json";  // how GetRecords travels: json or cbor (KinesisClientConfig::wire)
 };
 
 // Adds --region, --endpoint-url, --connection, --connections-file, --profile, --insecure,
-// --connect-timeout-ms, --request-timeout-ms, --retry-deadline.
+// --connect-timeout-ms, --request-timeout-ms, --retry-deadline, --wire.
 void AddAwsOptions(CLI::App& app, AwsOptions& options);
 
 // The region (--region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else the EC2

@@ -71,7 +71,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
       "profile", "max_records_per_run", "start_position", "mapping", "format", "on_error",
       "rejects_table", "max_bad_records", "map", "strict_keys", "epoch_unit", "retry_deadline",
       "on_trimmed", "max_buffer_mb", "commit_interval", "commit_records", "shard_refresh", "create_table",
-      "metrics_listen", "log_format", "progress", "worker_id", "lease_ttl", "duckdb_threads"};
+      "metrics_listen", "log_format", "progress", "worker_id", "lease_ttl", "duckdb_threads", "wire"};
   const std::string where = "job file '" + o.config + "'";
   // Lower-cased key -> (the key as written, its value).
   std::map<std::string, std::pair<std::string, const toml::node*>> keys;
@@ -114,6 +114,7 @@ Status ApplyConfigFile(CLI::App& cmd, RunOptions& o, bool follow) {
   KI_RETURN_IF_ERROR(str("rejects_table", "--rejects-table", o.rejects_table));
   KI_RETURN_IF_ERROR(str("epoch_unit", "--epoch-unit", o.epoch_unit));
   KI_RETURN_IF_ERROR(str("retry_deadline", "--retry-deadline", o.aws.retry_deadline));
+  KI_RETURN_IF_ERROR(str("wire", "--wire", o.aws.wire));
   KI_RETURN_IF_ERROR(str("on_trimmed", "--on-trimmed", o.on_trimmed));
   KI_RETURN_IF_ERROR(str("metrics_listen", "--metrics-listen", o.metrics_listen));
   KI_RETURN_IF_ERROR(str("log_format", "--log-format", o.log_format));
@@ -379,7 +380,7 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
                   std::string("TOML job file; keys mirror the flags: stream_name, table_name, db, region, endpoint_url, "
                               "connection_name, connections_file, profile, max_records_per_run, start_position, mapping, "
                               "format, on_error, rejects_table, max_bad_records, map (array), strict_keys, epoch_unit, "
-                              "retry_deadline, on_trimmed, max_buffer_mb, duckdb_threads, create_table, metrics_listen, "
+                              "retry_deadline, wire, on_trimmed, max_buffer_mb, duckdb_threads, create_table, metrics_listen, "
                               "log_format, progress") +
                       (follow ? ", commit_interval, commit_records, shard_refresh, worker_id, lease_ttl" : "") +
                       "; in any case (STREAM_NAME as in the Exasol connector). "

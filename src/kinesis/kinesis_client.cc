@@ -11,6 +11,8 @@
 #include "common/base64.h"
 #include "common/json_writer.h"
 #include "common/log.h"
+#include "kinesis/cbor.h"
+#include "kinesis/get_records_parse.h"
 
 namespace ki {
 
@@ -147,12 +149,7 @@ std::optional<double> NumberValue(od::value value) {
   return std::nullopt;
 }
 
-// One record object of GetRecords' "Records" into the arena, as offsets (the views are made once
-// the arena stopped growing).
-struct RecordOffsets {
-  size_t seq, seq_len, key, key_len, data, data_len, enc, enc_len;
-  int64_t arrival_ms;
-};
+// One record object of GetRecords' "Records" into the arena, as offsets (get_records_parse.h).
 
 Status ParseRecord(od::object record, std::string& arena, RecordOffsets& o) {
   std::string_view seq, key, data, enc;
@@ -287,18 +284,7 @@ Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body, bool pad
   if (doc.current_location().get(trailing) == simdjson::SUCCESS)
     return ParseError("GetRecords", simdjson::TRAILING_CONTENT);
 
-  // Views are made only after the arena stopped growing.
-  result.records.reserve(offsets.size());
-  const char* base = arena.data();
-  for (const auto& o : offsets) {
-    KinesisRecord r;
-    r.sequence_number = std::string_view(base + o.seq, o.seq_len);
-    r.partition_key = std::string_view(base + o.key, o.key_len);
-    r.data = std::string_view(base + o.data, o.data_len);
-    r.encryption_type = std::string_view(base + o.enc, o.enc_len);
-    r.arrival_time_ms = o.arrival_ms;
-    result.records.push_back(r);
-  }
+  MakeRecordViews(offsets, result);  // only now: the arena stopped growing
   return result;
 }
 
@@ -390,7 +376,7 @@ Status KinesisClient::SendOnce(const CallContext& ctx, const std::string& body,
   HttpRequest req;
   req.method = "POST";
   req.url = config_.endpoint + "/";
-  req.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
+  req.headers.emplace_back("Content-Type", ctx.cbor ? "application/x-amz-cbor-1.1" : "application/x-amz-json-1.1");
   req.headers.emplace_back("X-Amz-Target", "Kinesis_20131202." + std::string(ctx.operation));
   req.body = body;
   req.cancel = cancel;
@@ -532,13 +518,28 @@ Result<GetRecordsResult> KinesisClient::GetRecords(const std::string& iterator, 
                                                    const std::string& stream,
                                                    const std::string& shard_id,
                                                    const CancellationToken* cancel) {
-  std::string body = "{\"ShardIterator\":" + JsonString(iterator);
-  if (limit > 0) body += ",\"Limit\":" + std::to_string(limit);
-  body += "}";
+  const bool cbor = config_.wire == WireProtocol::kCbor;
+  std::string body;
+  if (cbor) {
+    CborWriter w;
+    w.MapHeader(limit > 0 ? 2 : 1);
+    w.Text("ShardIterator");
+    w.Text(iterator);
+    if (limit > 0) {
+      w.Text("Limit");
+      w.Unsigned(static_cast<uint64_t>(limit));
+    }
+    body = w.bytes();
+  } else {
+    body = "{\"ShardIterator\":" + JsonString(iterator);
+    if (limit > 0) body += ",\"Limit\":" + std::to_string(limit);
+    body += "}";
+  }
   // Parsed inside the retried call: an unreadable body is retriable and is fetched again.
   return Call<GetRecordsResult>(
-      {"GetRecords", stream, shard_id}, body,
+      {"GetRecords", stream, shard_id, cbor}, body,
       [](const HttpResponse& resp) {
+        if (IsCborContentType(resp.Header("content-type"))) return ParseGetRecordsCborResponse(resp.body);
         // The body was reserved with room for simdjson's padding (CurlHttpClient); other
         // HttpClients' bodies are copied as before.
         const bool padded = resp.body.capacity() - resp.body.size() >= simdjson::SIMDJSON_PADDING;

@@ -22,6 +22,11 @@
 
 namespace ki {
 
+// How GetRecords travels (the other calls are small and always JSON): JSON 1.1 with base64 Data,
+// or CBOR (application/x-amz-cbor-1.1) with raw Data bytes. Whatever was asked, the answer is
+// parsed by its Content-Type: AWS sometimes answers a CBOR request in JSON.
+enum class WireProtocol { kJson, kCbor };
+
 struct KinesisClientConfig {
   std::string endpoint;  // e.g. https://kinesis.eu-west-1.amazonaws.com or http://127.0.0.1:4567
   std::string region;
@@ -32,6 +37,7 @@ struct KinesisClientConfig {
   // attempt with the source's error kind.
   std::shared_ptr<CredentialsSource> credentials_source;
   RetryPolicy retry;
+  WireProtocol wire = WireProtocol::kJson;
   // The backoff's random source, uniform in [0, 1) (full jitter); empty: a seeded generator per
   // call. Tests script it. Called from every thread that uses the client, so it must be
   // thread-safe.
@@ -89,6 +95,8 @@ class KinesisClient {
 // `padded`: the simdjson::SIMDJSON_PADDING bytes after `body` are readable (e.g. spare capacity
 // of the string it lives in), so it is parsed in place instead of being copied first.
 Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body, bool padded = false);
+// The same answer in CBOR (application/x-amz-cbor-1.1, --wire cbor): get_records_cbor.cc.
+Result<GetRecordsResult> ParseGetRecordsCborResponse(std::string_view body);
 Status ParseListShardsPage(std::string_view body, std::vector<ShardInfo>& shards,
                            std::string& next_token);
 Result<StreamSummary> ParseDescribeStreamSummary(std::string_view body);

@@ -2,13 +2,33 @@
 
 #include <simdjson.h>
 
+#include "kinesis/cbor.h"
+
 namespace ki {
 
 AwsErrorInfo ParseAwsError(const HttpResponse& response) {
   AwsErrorInfo info;
   info.request_id = response.Header("x-amzn-requestid");
   if (info.request_id.empty()) info.request_id = response.Header("x-amz-request-id");
-  if (!response.body.empty()) {
+  if (!response.body.empty() && IsCborContentType(response.Header("content-type"))) {
+    // A CBOR request's error: a map {"__type": ..., "message": ...}.
+    CborReader r(response.body);
+    CborHead map;
+    if (r.ReadHead(&map) && map.major == CborMajor::kMap && !map.indefinite) {
+      for (uint64_t i = 0; i < map.value; ++i) {
+        CborHead k, v;
+        std::string_view key, value;
+        if (!r.ReadHead(&k) || k.major != CborMajor::kText || !r.ReadStringView(k, &key) || !r.ReadHead(&v)) break;
+        if (v.major == CborMajor::kText && !v.indefinite) {
+          if (!r.ReadStringView(v, &value)) break;
+          if (key == "__type") info.type = value;
+          else if (key == "message" || key == "Message") info.message = value;
+        } else if (!r.SkipAfterHead(v)) {
+          break;
+        }
+      }
+    }
+  } else if (!response.body.empty()) {
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     if (!parser.parse(response.body).get(doc) && doc.is_object()) {

@@ -28,6 +28,7 @@ struct CallContext {
   std::string_view operation;  // "GetRecords"
   std::string_view stream;
   std::string_view shard;
+  bool cbor = false;  // the request body is CBOR (application/x-amz-cbor-1.1)
 };
 
 // Builds the Status for an unsuccessful HTTP response: kind from ClassifyAwsError and a message

@@ -85,6 +85,38 @@ TEST_F(ImportRunTest, SeedScenarioTenTenFiveZeroExactlyOnce) {
   EXPECT_EQ(Positions(), Lines(expected).back() + "\n");
 }
 
+// --wire cbor against kinesis-local, whose CBOR answers carry Data as base64 text and arrival
+// times as untagged integer milliseconds (AWS: byte strings, tag 1): the same rows, metadata and
+// positions as over JSON, and a second run imports nothing.
+TEST_F(ImportRunTest, CborWireGivesTheSameRowsMetadataAndPositionsAsJson) {
+  std::string stream = UniqueName("cbor");
+  CreateStream(stream, 2);
+  Put(stream, SensorRecords(1, 40) + "{\"sensorId\": 41, \"currentTemperature\": 1, \"status\": \"\u00e9t\u00e9 \u2603\"}\n");
+  const std::string table =
+      "CREATE TABLE kinesis_table (sensorId DECIMAL(18,0), currentTemperature DECIMAL(18,0), status VARCHAR(100), "
+      "kinesis_shard_id VARCHAR(2000), shard_sequence_number VARCHAR(2000), kinesis_partition_key VARCHAR, "
+      "kinesis_arrival_time TIMESTAMP)";
+  const std::string json_db = db_;
+  DuckDbCsv(json_db, table);
+  auto json = Run(stream, 1000);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  db_ = dir_.File("cbor.duckdb");
+  DuckDbCsv(db_, table);
+  auto cbor = Run(stream, 1000, {"--wire", "cbor"});
+  ASSERT_EQ(cbor.exit_code, 0) << cbor.err;
+  EXPECT_EQ(Imported(cbor), 41);
+  const std::string all = "SELECT * FROM kinesis_table ORDER BY shard_sequence_number";
+  EXPECT_EQ(DuckDbCsv(db_, all), DuckDbCsv(json_db, all));
+  EXPECT_EQ(DuckDbCsv(db_, "SELECT count(*) FROM kinesis_table WHERE kinesis_arrival_time > TIMESTAMP '2020-01-01'"),
+            "41\n");
+  const std::string positions = Positions();
+  EXPECT_EQ(DuckDbCsv(json_db, "SELECT shard_id, sequence_number FROM kinesis_import_positions ORDER BY shard_id"),
+            positions);
+  auto again = Run(stream, 1000, {"--wire", "cbor"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Imported(again), 0);
+}
+
 TEST_F(ImportRunTest, KilledBeforeCommitChangesNothingAndNextRunImportsAllOnce) {
   std::string stream = UniqueName("kill");
   CreateStream(stream, 2);

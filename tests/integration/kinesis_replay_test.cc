@@ -292,6 +292,43 @@ TEST_F(KinesisReplayTest, ImportRunLoadsTheEventRowsAsReadJsonDoes) {
                                "AND len(tags) >= 1"), "3000");
 }
 
+// --wire cbor (application/x-amz-cbor-1.1, Data as raw bytes) loads exactly the rows the JSON wire
+// does, for both data sets; against a replay that does not serve CBOR the run fails naming the
+// server's answer, which shows the requests really were CBOR.
+TEST_F(KinesisReplayTest, ImportRunOverCborLoadsExactlyTheDumpedRows) {
+  for (const std::string dataset : {"sensor", "event"}) {
+    SCOPED_TRACE(dataset);
+    const std::string stream = "replay-cbor-" + dataset;
+    std::string dump = dir_.File(dataset + "-cbor.ndjson"), db = dir_.File(dataset + "-cbor.duckdb");
+    ReplayProcess replay({"--stream", stream, "--shards", "3", "--records", dataset == "sensor" ? "30000" : "3000",
+                          "--dataset", dataset, "--dump", dump, "--cbor"});
+    ASSERT_FALSE(replay.endpoint().empty());
+    ExecDuckDbFile(db, ReplayOutput({"--dataset", dataset, "--print-table", "t"}));
+    std::vector<std::string> args{"run", "--stream", stream, "--table", "t", "--db", db, "--wire", "cbor",
+                                  "--max-records-per-run", "100000", "--output", "json"};
+    for (auto& a : Aws(replay.endpoint())) args.push_back(a);
+    auto run = RunCli(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(ReportField(run, "total_records"), dataset == "sensor" ? 30000 : 3000);
+    std::string dumped = "read_json('" + dump + "', columns=" + ReplayOutput({"--dataset", dataset, "--print-columns"}) + ")";
+    EXPECT_EQ(QueryDuckDbOne(db, "SELECT count(*) FROM (SELECT * FROM t EXCEPT ALL SELECT * FROM " + dumped + ")"), "0");
+    EXPECT_EQ(QueryDuckDbOne(db, "SELECT count(*) FROM (SELECT * FROM " + dumped + " EXCEPT ALL SELECT * FROM t)"), "0");
+    auto again = RunCli(args);
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(ReportField(again, "total_records"), 0);
+  }
+  ReplayProcess json_only({"--stream", "replay-json-only", "--shards", "1", "--records", "10", "--dataset", "sensor"});
+  ASSERT_FALSE(json_only.endpoint().empty());
+  std::string db = dir_.File("json-only.duckdb");
+  ExecDuckDbFile(db, ReplayOutput({"--dataset", "sensor", "--print-table", "t"}));
+  std::vector<std::string> args{"run", "--stream", "replay-json-only", "--table", "t", "--db", db, "--wire", "cbor",
+                                "--retry-deadline", "2s"};
+  for (auto& a : Aws(json_only.endpoint())) args.push_back(a);
+  auto refused = RunCli(args);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("--cbor"), std::string::npos) << refused.err;
+}
+
 TEST_F(KinesisReplayTest, AwsLimitsThrottleTheSixthGetRecordsCallInOneSecond) {
   ReplayProcess replay({"--stream", "replay-limits", "--shards", "1", "--records", "100", "--dataset",
                         "sensor", "--aws-limits"});
