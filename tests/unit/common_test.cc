@@ -3,8 +3,10 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/base64.h"
+#include "common/utf8.h"
 #include "common/sequence_number.h"
 #include "common/time_format.h"
 
@@ -63,6 +65,25 @@ TEST(Base64Test, DecodeRejectsBadLengthAndCharacters) {
   EXPECT_FALSE(Base64Decode("Zg==Zg==", out));  // padding in the middle
   // A failed decode leaves what was there before.
   EXPECT_EQ(out, "keep");
+}
+
+// --- UTF-8 --------------------------------------------------------------------------------------
+
+// Short ASCII takes a fast path; anything else, and text over 64 bytes, simdjson's validator: the
+// answer must not depend on which one ran, at any length or position.
+TEST(Utf8Test, ValidAndInvalidAtEveryLengthAndPosition) {
+  const std::vector<std::string> valid_multibyte = {"\xc3\xa9", "\xe2\x98\x83", "\xf0\x9f\x98\x80"};
+  const std::vector<std::string> invalid = {"\xff", "\x80", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3"};
+  for (size_t len = 0; len <= 80; ++len) {
+    const std::string ascii(len, 'a');
+    EXPECT_TRUE(IsValidUtf8(ascii)) << len;
+    for (size_t pos = 0; pos <= len; pos += (len > 20 ? 7 : 1)) {
+      for (const auto& m : valid_multibyte)
+        EXPECT_TRUE(IsValidUtf8(ascii.substr(0, pos) + m + ascii.substr(pos))) << len << " " << pos;
+      for (const auto& bad : invalid)
+        EXPECT_FALSE(IsValidUtf8(ascii.substr(0, pos) + bad + ascii.substr(pos))) << len << " " << pos;
+    }
+  }
 }
 
 // --- Sequence numbers ----------------------------------------------------------------------------
