@@ -22,6 +22,7 @@
 
 #include "child_process.h"
 #include "duckdb_file.h"
+#include "own_postgres.h"
 #include "postgres_db.h"
 #include "sink/postgres/postgres_sql.h"
 #include "test_support.h"
@@ -521,21 +522,6 @@ TEST_F(FollowTest, KillNineAtTwentyRandomMomentsLosesAndDoublesNothing) {
             "0\n");
 }
 
-// A free loopback port (bound, read, released: the service binds it a moment later).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
 bool PortAccepts(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -574,7 +560,7 @@ std::unique_ptr<ChildProcess> StartKinesalite(int port, const std::string& path,
 TEST_F(FollowTest, KinesisDownTwentySecondsFollowKeepsRunning) {
   TempDir dir;
   Target target(false, dir);
-  int port = FreePort();
+  int port = FreeLoopbackPort();
   ASSERT_GT(port, 0);
   std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
   auto kinesalite = StartKinesalite(port, dir.File("kinesalite-data"), dir.File("kinesalite1"));
@@ -601,58 +587,6 @@ TEST_F(FollowTest, KinesisDownTwentySecondsFollowKeepsRunning) {
   kinesalite->Signal(SIGTERM);
   kinesalite->Wait(seconds(10));
 }
-
-// A PostgreSQL server of the test's own (restarting the shared one would break the tests running
-// beside this one): initdb with the binaries of the shared server, trust on loopback, a free port.
-class OwnPostgres {
- public:
-  explicit OwnPostgres(const TempDir& dir) : data_(dir.File("pgdata")), log_(dir.File("pg.log")) {
-    const char* pgctl = std::getenv("KI_POSTGRES_PGCTL");
-    if (!pgctl || !*pgctl) {
-      ADD_FAILURE() << "KI_POSTGRES_PGCTL is not set: run through scripts/test";
-      return;
-    }
-    bin_ = std::string(pgctl).substr(0, std::string(pgctl).rfind('/'));
-    port_ = FreePort();
-    // PostgreSQL refuses to run as root; scripts/lib/postgres.sh runs it as `postgres` then.
-    if (getuid() == 0) {
-      EXPECT_EQ(RunProcess({"chown", "postgres:", dir.path()}).exit_code, 0);
-    }
-    auto init = AsOwner({bin_ + "/initdb", "-D", data_, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                         "--locale=C.UTF-8", "--no-sync"});
-    EXPECT_EQ(init.exit_code, 0) << init.out << init.err;
-    WriteFile(data_ + "/postgresql.auto.conf",
-              "listen_addresses = '127.0.0.1'\nport = " + std::to_string(port_) + "\nunix_socket_directories = '" +
-                  dir.path() + "'\nfsync = off\n");
-    if (getuid() == 0) RunProcess({"chown", "postgres:", data_ + "/postgresql.auto.conf"});
-    started_ = Ctl({"start"});
-  }
-  ~OwnPostgres() {
-    if (started_) Ctl({"stop", "-m", "immediate"});
-  }
-  bool started() const { return started_; }
-  std::string url() const { return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/postgres"; }
-  bool Restart() { return Ctl({"restart", "-m", "fast"}); }
-
- private:
-  ProcessResult AsOwner(const std::vector<std::string>& argv) {
-    if (getuid() != 0) return RunProcess(argv);
-    std::string cmd;
-    for (const auto& a : argv) cmd += "'" + a + "' ";
-    return RunProcess({"su", "postgres", "-s", "/bin/sh", "-c", cmd});
-  }
-  bool Ctl(std::vector<std::string> args) {
-    std::vector<std::string> argv{bin_ + "/pg_ctl", "-D", data_, "-l", log_, "-w", "-t", "60"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = AsOwner(argv);
-    EXPECT_EQ(r.exit_code, 0) << "pg_ctl " << args[0] << ": " << r.out << r.err;
-    return r.exit_code == 0;
-  }
-
-  std::string bin_, data_, log_;
-  int port_ = -1;
-  bool started_ = false;
-};
 
 // PostgreSQL restarted in the middle of follow: follow reconnects, keeps importing, and every
 // record is there once.
@@ -682,7 +616,7 @@ TEST_F(FollowTest, PostgresRestartFollowKeepsRunning) {
   ChildProcess producer(NodeArgv("sdk_client.js", {"produce", "--endpoint", endpoint_, "--stream", stream, "--keys",
                                                    "3", "--rounds", "40", "--first", "3", "--interval-ms", "50"}),
                         dir.File("producer"));
-  ASSERT_TRUE(pg.Restart());
+  ASSERT_TRUE(pg.Stop() && pg.Start());
   ASSERT_EQ(producer.Wait(seconds(60)), 0) << producer.Err();
   ASSERT_TRUE(wait_rows(3 * 42, seconds(60))) << "follow did not catch up after the restart: " << follow.Err();
   EXPECT_TRUE(follow.running());

@@ -1,7 +1,7 @@
 // A PostgreSQL server of a test's own, which the test may stop and start (doing that to the
 // shared server would break the tests running beside it): initdb with the binaries of the shared
-// server (KI_POSTGRES_PGCTL, set by scripts/test), trust on loopback, a free port. The same
-// approach as FollowTest.PostgresRestartFollowKeepsRunning's, with Stop and Start.
+// server (KI_POSTGRES_PGCTL, set by scripts/test), trust on loopback, a free port. Used by the
+// metrics test (a database outage) and FollowTest.PostgresRestartFollowKeepsRunning.
 #pragma once
 
 #include <string>
