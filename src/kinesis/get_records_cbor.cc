@@ -43,7 +43,7 @@ class CborGetRecordsParser {
       if (key == "MillisBehindLatest") {
         CborHead h;
         if (!r_.ReadHead(&h)) return false;
-        if (auto n = CborReader::AsNumber(h)) result.millis_behind_latest = static_cast<int64_t>(*n);
+        if (auto n = CborReader::AsNumber(h)) result.millis_behind_latest = SaturatingInt64(*n);
         return r_.SkipAfterHead(h);
       }
       if (key == "ChildShards") return ChildShards(result.child_shards);
@@ -143,7 +143,7 @@ class CborGetRecordsParser {
     if (n && std::isfinite(*n)) {
       const bool integer = h.major == CborMajor::kUnsigned || h.major == CborMajor::kNegative;
       // Integers are milliseconds (AWS with tag 1, kinesis-local without); floats are seconds.
-      *ms = integer ? static_cast<int64_t>(*n) : static_cast<int64_t>(std::llround(*n * 1000.0));
+      *ms = SaturatingInt64(integer ? *n : std::round(*n * 1000.0));
     }
     return r_.SkipAfterHead(h);
   }

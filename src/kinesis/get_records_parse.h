@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,15 @@ struct RecordOffsets {
   size_t seq = 0, seq_len = 0, key = 0, key_len = 0, data = 0, data_len = 0, enc = 0, enc_len = 0;
   int64_t arrival_ms = 0;
 };
+
+// A number from the wire as int64, saturated: converting a double out of int64's range (or NaN)
+// is undefined behaviour. Kinesis never sends such a value; a broken or hostile answer might.
+inline int64_t SaturatingInt64(double d) {
+  if (!(d == d)) return 0;
+  if (d >= 9.2e18) return std::numeric_limits<int64_t>::max();
+  if (d <= -9.2e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(d);
+}
 
 inline void MakeRecordViews(const std::vector<RecordOffsets>& offsets, GetRecordsResult& result) {
   result.records.reserve(offsets.size());

@@ -138,7 +138,7 @@ int64_t ArrivalMs(od::value value) {
   }
   if (plain) return ms;
   double d;
-  if (value.get_double().get(d) == simdjson::SUCCESS) return static_cast<int64_t>(std::llround(d * 1000.0));
+  if (value.get_double().get(d) == simdjson::SUCCESS) return SaturatingInt64(std::round(d * 1000.0));
   return 0;
 }
 
@@ -271,7 +271,7 @@ Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body, bool pad
       if (auto err = StringValue(field.value(), &it)) return ParseError("GetRecords", err);
       result.next_shard_iterator = std::string(it);
     } else if (name == "MillisBehindLatest") {
-      if (auto m = NumberValue(field.value())) result.millis_behind_latest = int64_t(*m);
+      if (auto m = NumberValue(field.value())) result.millis_behind_latest = SaturatingInt64(*m);
     } else if (name == "ChildShards") {
       od::array children;
       if (field.value().get_array().get(children)) continue;
@@ -330,11 +330,11 @@ Result<StreamSummary> ParseDescribeStreamSummary(std::string_view body) {
   element mode;
   if (!d["StreamModeDetails"].get(mode) && mode.is_object())
     s.stream_mode = std::string(StringField(mode, "StreamMode"));
-  if (auto n = NumberField(d, "OpenShardCount")) s.open_shard_count = int64_t(*n);
-  if (auto n = NumberField(d, "RetentionPeriodHours")) s.retention_period_hours = int64_t(*n);
+  if (auto n = NumberField(d, "OpenShardCount")) s.open_shard_count = SaturatingInt64(*n);
+  if (auto n = NumberField(d, "RetentionPeriodHours")) s.retention_period_hours = SaturatingInt64(*n);
   // Epoch seconds with a fraction (JSON protocol); kept to the millisecond.
   if (auto t = NumberField(d, "StreamCreationTimestamp"))
-    s.creation_timestamp_ms = static_cast<int64_t>(std::llround(*t * 1000.0));
+    s.creation_timestamp_ms = SaturatingInt64(std::round(*t * 1000.0));
   return s;
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,21 @@ TEST(GetRecordsCbor, MalformedAnswersAreErrorsThatSayWhy) {
   ASSERT_FALSE(bad_base64.ok());
   EXPECT_NE(bad_base64.status().message().find(kSeq1), std::string::npos) << bad_base64.status().message();
   EXPECT_NE(bad_base64.status().message().find("base64"), std::string::npos);
+}
+
+// Numbers out of int64's range saturate instead of being converted (undefined behaviour).
+TEST(GetRecordsCbor, HugeNumbersSaturate) {
+  auto r = ParseGetRecordsCborResponse(
+      Map({{T("Records"), Array({Map({{T("SequenceNumber"), T("1")},
+                                      {T("ApproximateArrivalTimestamp"), Tag1(U(~uint64_t{0}))}}),
+                                 Map({{T("SequenceNumber"), T("2")},
+                                      {T("ApproximateArrivalTimestamp"), Double(-1e300)}})})},
+           {T("MillisBehindLatest"), Double(1e300)}}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->records.size(), 2u);
+  EXPECT_EQ(r->records[0].arrival_time_ms, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(r->records[1].arrival_time_ms, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(r->millis_behind_latest, std::numeric_limits<int64_t>::max());
 }
 
 TEST(CborWriter, WritesTheShortestHeads) {

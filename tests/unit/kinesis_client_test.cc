@@ -4,6 +4,8 @@
 #include "kinesis/kinesis_client.h"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <simdjson.h>
 
 #include <chrono>
@@ -826,6 +828,15 @@ TEST(KinesisParseGetRecords, TrailingDataAndNonObjectRecordsAreErrors) {
   EXPECT_TRUE(Contains(r.status().message(), "not an object")) << r.status().message();
   EXPECT_FALSE(ParseGetRecordsResponse(R"({"Records":[{"SequenceNumber":"1","Data":"YQ=="})").ok());
   EXPECT_FALSE(ParseGetRecordsResponse(R"([{"Records":[]}])").ok());
+}
+
+TEST(KinesisParseGetRecords, HugeNumbersSaturate) {
+  auto r = ParseGetRecordsResponse(R"({"Records":[{"SequenceNumber":"1","ApproximateArrivalTimestamp":1e300,"Data":""}],)"
+                                   R"("MillisBehindLatest":-1e300,"NextShardIterator":"x"})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->records.size(), 1u);
+  EXPECT_EQ(r->records[0].arrival_time_ms, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(r->millis_behind_latest, std::numeric_limits<int64_t>::min());
 }
 
 TEST(KinesisParseGetRecords, RecordWithoutSequenceNumberIsAnError) {
