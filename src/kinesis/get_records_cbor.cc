@@ -111,8 +111,9 @@ class CborGetRecordsParser {
     return r_.SkipAfterHead(h);
   }
 
-  // Data: raw bytes, or base64 text (kinesis-local), appended to the arena.
-  bool DataInto(std::string& arena, const std::string& seq_for_errors, Status& status) {
+  // Data: raw bytes, or base64 text (kinesis-local), appended to the arena. `seq` names the
+  // record in the error (empty when its number comes after the Data).
+  bool DataInto(std::string& arena, size_t seq, size_t seq_len, Status& status) {
     CborHead h;
     if (!r_.ReadHead(&h)) return false;
     if (h.major == CborMajor::kBytes) return r_.ReadStringInto(h, arena);
@@ -126,7 +127,8 @@ class CborGetRecordsParser {
       return false;
     }
     if (!Base64Decode(text, arena)) {
-      status = InternalError("GetRecords response: record " + seq_for_errors + " has Data that is not valid base64");
+      const std::string which = seq_len > 0 ? std::string(arena, seq, seq_len) : "(number not yet read)";
+      status = InternalError("GetRecords response: record " + which + " has Data that is not valid base64");
       return false;
     }
     return true;
@@ -161,7 +163,6 @@ class CborGetRecordsParser {
       }
       // Fields land in the arena in the order they come; the offsets say where each one is.
       RecordOffsets o;
-      std::string seq_text;  // for the base64 error message only (Data may precede the number)
       bool has_seq = false;
       const bool ok = ForEachEntry(rec, [&](std::string_view key) {
         if (key == "SequenceNumber") {
@@ -179,9 +180,7 @@ class CborGetRecordsParser {
         }
         if (key == "Data") {
           o.data = arena.size();
-          if (!DataInto(arena, has_seq ? std::string(arena, o.seq, o.seq_len) : std::string("(number not yet read)"),
-                        status))
-            return false;
+          if (!DataInto(arena, o.seq, has_seq ? o.seq_len : 0, status)) return false;
           o.data_len = arena.size() - o.data;
           return true;
         }
