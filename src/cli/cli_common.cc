@@ -48,12 +48,15 @@ void AddAwsOptions(CLI::App& app, AwsOptions& o) {
                  "30s, 2m; the error then says how long it tried and how many attempts it made")
       ->group(group)
       ->capture_default_str();
+}
+
+void AddWireOption(CLI::App& app, AwsOptions& o) {
   app.add_option("--wire", o.wire,
                  "how GetRecords travels: json (JSON 1.1, Data in base64) or cbor (application/x-amz-cbor-1.1, "
                  "Data as raw bytes: less to decode). An answer is read by its Content-Type, so a CBOR request "
                  "answered in JSON still works. Not for kinesalite (its CBOR answers are broken)")
       ->check(CLI::IsMember({"json", "cbor"}))
-      ->group(group)
+      ->group("AWS")
       ->capture_default_str();
 }
 

@@ -37,8 +37,10 @@ struct AwsOptions {
 };
 
 // Adds --region, --endpoint-url, --connection, --connections-file, --profile, --insecure,
-// --connect-timeout-ms, --request-timeout-ms, --retry-deadline, --wire.
+// --connect-timeout-ms, --request-timeout-ms, --retry-deadline.
 void AddAwsOptions(CLI::App& app, AwsOptions& options);
+// --wire, for the commands that read records (run, follow, peek, status, suggest-table).
+void AddWireOption(CLI::App& app, AwsOptions& options);
 
 // The region (--region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else the EC2
 // instance's region from IMDS) and the credentials chain for these options, with the network

@@ -30,6 +30,7 @@ void RegisterPeekCommand(CLI::App& app, std::function<int()>* run) {
       ->capture_default_str();
   cmd->add_option("--shard", o->shard, "only this shard");
   AddAwsOptions(*cmd, o->aws);
+  AddWireOption(*cmd, o->aws);
   cmd->callback([o, run] {
     *run = [o]() -> int {
       if (Status st = ValidateStreamName(o->stream); !st.ok()) return ReportError(st);

@@ -484,6 +484,7 @@ void RegisterImportCommand(CLI::App& app, std::function<int()>* run, bool follow
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   AddAwsOptions(*cmd, o->aws);
+  AddWireOption(*cmd, o->aws);
   cmd->callback([o, run, cmd, follow, name] {
     *run = [o, cmd, follow, name]() -> int {
       if (!o->config.empty()) {

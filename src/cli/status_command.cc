@@ -56,13 +56,15 @@ Status ApplyJobFile(CLI::App& cmd, StatusCommandOptions& o) {
       {"db", "--db"},                    {"region", "--region"},
       {"endpoint_url", "--endpoint-url"}, {"connection_name", "--connection"},
       {"connections_file", "--connections-file"}, {"profile", "--profile"},
-      {"retry_deadline", "--retry-deadline"},     {"start_position", "--start-position"}};
+      {"retry_deadline", "--retry-deadline"},     {"start_position", "--start-position"},
+      {"wire", "--wire"}};
   std::map<std::string, std::string*> targets = {
       {"stream_name", &o.stream},         {"table_name", &o.table},
       {"db", &o.db},                      {"region", &o.aws.region},
       {"endpoint_url", &o.aws.endpoint_url}, {"connection_name", &o.aws.connection},
       {"connections_file", &o.aws.connections_file}, {"profile", &o.aws.profile},
-      {"retry_deadline", &o.aws.retry_deadline},     {"start_position", &o.start_position}};
+      {"retry_deadline", &o.aws.retry_deadline},     {"start_position", &o.start_position},
+      {"wire", &o.aws.wire}};
   for (const auto& [key, flag] : strings) {
     auto it = keys.find(key);
     if (it == keys.end() || cmd.count(flag) > 0) continue;
@@ -280,6 +282,7 @@ void RegisterStatusCommand(CLI::App& app, std::function<int()>* run) {
                   "exit 3 when a shard's oldest record not imported yet is trimmed by the stream's retention "
                   "sooner than this (or records were trimmed already): 30s, 5m, 2h");
   AddAwsOptions(*cmd, o->aws);
+  AddWireOption(*cmd, o->aws);
   cmd->callback([o, run, cmd] { *run = [o, cmd] { return Run(*cmd, *o); }; });
 }
 

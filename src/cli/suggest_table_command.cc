@@ -56,6 +56,7 @@ void RegisterSuggestTableCommand(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   AddAwsOptions(*cmd, o->aws);
+  AddWireOption(*cmd, o->aws);
   cmd->callback([o, run] {
     *run = [o]() -> int {
       if (Status st = ValidateStreamName(o->stream); !st.ok()) return ReportError(st);
