@@ -31,6 +31,7 @@
 #include "common/base64.h"
 #include "common/canonical_text.h"
 #include "common/civil_time.h"
+#include "common/json_tokens.h"
 #include "decode/column_model.h"
 #include "decode/decimal.h"
 #include "decode/json_decoder.h"
@@ -103,29 +104,6 @@ inline bool EqualsIgnoreCase(std::string_view key, std::string_view lowered) {
   }
   // The last (overlapping) word.
   return i == n || LowerAscii8(Load8(key.data() + n - 8)) == Load8(lowered.data() + n - 8);
-}
-
-// The key of a field. Keys without escapes (nearly all) are taken from the input as they are,
-// which saves the unescaping copy; stage 1 has already checked that they are valid UTF-8 without
-// control characters, and the padded buffer guarantees the closing quote.
-inline simdjson::error_code FieldKey(od::field& field, std::string_view* key) {
-  const char* const begin = field.key().raw();
-  const char* end = begin;
-  while (*end != '"' && *end != '\\') ++end;
-  if (*end == '"') {
-    *key = std::string_view(begin, static_cast<size_t>(end - begin));
-    return simdjson::SUCCESS;
-  }
-  return field.unescaped_key().get(*key);
-}
-
-[[gnu::always_inline]] inline std::string_view TrimTrailingSpace(std::string_view token) {
-  // raw_json_token() includes the whitespace up to the next token.
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
-                            token.back() == '\r')) {
-    token.remove_suffix(1);
-  }
-  return token;
 }
 
 // ---- Paths (--map) ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 #include "aws/sigv4.h"
 #include "common/base64.h"
+#include "common/json_tokens.h"
 #include "common/json_writer.h"
 #include "common/log.h"
 #include "kinesis/cbor.h"
@@ -84,10 +85,8 @@ simdjson::error_code StringValue(od::value value, std::string_view* out) {
   *out = {};
   // The token runs to the next structural character: the string, its closing quote, and any
   // whitespace after it.
-  std::string_view token = value.raw_json_token();
+  std::string_view token = TrimTrailingSpace(value.raw_json_token());
   if (token.empty() || token.front() != '"') return simdjson::SUCCESS;
-  while (token.size() > 1 && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' || token.back() == '\t'))
-    token.remove_suffix(1);
   if (token.size() < 2 || token.back() != '"') return value.get_string().get(*out);
   token = token.substr(1, token.size() - 2);
   if (std::memchr(token.data(), '\\', token.size()) == nullptr) {
@@ -97,26 +96,12 @@ simdjson::error_code StringValue(od::value value, std::string_view* out) {
   return value.get_string().get(*out);
 }
 
-// A field's name: a view of the body when it has no escape (Kinesis' never do), unescaped by
-// simdjson otherwise.
-simdjson::error_code FieldName(od::field& field, std::string_view* name) {
-  const char* const begin = field.key().raw();
-  const char* end = begin;  // stage 1 found the closing quote: the scan stops there
-  while (*end != '"' && *end != '\\') ++end;
-  if (*end == '"') {
-    *name = std::string_view(begin, static_cast<size_t>(end - begin));
-    return simdjson::SUCCESS;
-  }
-  return field.unescaped_key().get(*name);
-}
-
 // ApproximateArrivalTimestamp (epoch seconds with a fraction) in milliseconds. The usual text,
 // plain digits with at most a few decimals ("1764590000.123"), is converted exactly from its
 // digits (rounded half up at the fourth decimal); anything else (an exponent, a sign, a huge
 // value) goes through a double as before. 0 for null or another type.
 int64_t ArrivalMs(od::value value) {
-  std::string_view t = value.raw_json_token();
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t')) t.remove_suffix(1);
+  const std::string_view t = TrimTrailingSpace(value.raw_json_token());
   size_t i = 0;
   int64_t whole = 0;
   while (i < t.size() && i < 15 && t[i] >= '0' && t[i] <= '9') whole = whole * 10 + (t[i++] - '0');
@@ -158,7 +143,7 @@ Status ParseRecord(od::object record, std::string& arena, RecordOffsets& o) {
     od::field field;
     if (auto err = std::move(field_result).get(field)) return ParseError("GetRecords", err);
     std::string_view name;
-    if (auto err = FieldName(field, &name)) return ParseError("GetRecords", err);
+    if (auto err = FieldKey(field, &name)) return ParseError("GetRecords", err);
     simdjson::error_code err = simdjson::SUCCESS;
     if (name == "Data") err = StringValue(field.value(), &data);
     else if (name == "SequenceNumber") err = StringValue(field.value(), &seq);
@@ -193,7 +178,7 @@ Status ParseChildShards(od::array children, std::vector<ChildShard>& out) {
       od::field field;
       if (auto err = std::move(field_result).get(field)) return ParseError("GetRecords", err);
       std::string_view name;
-      if (auto err = FieldName(field, &name)) return ParseError("GetRecords", err);
+      if (auto err = FieldKey(field, &name)) return ParseError("GetRecords", err);
       if (name == "ShardId") {
         std::string_view id;
         if (auto err = StringValue(field.value(), &id)) return ParseError("GetRecords", err);
@@ -252,7 +237,7 @@ Result<GetRecordsResult> ParseGetRecordsResponse(std::string_view body, bool pad
     od::field field;
     if (auto err = std::move(field_result).get(field)) return ParseError("GetRecords", err);
     std::string_view name;
-    if (auto err = FieldName(field, &name)) return ParseError("GetRecords", err);
+    if (auto err = FieldKey(field, &name)) return ParseError("GetRecords", err);
     if (name == "Records") {
       od::array records;
       if (field.value().get_array().get(records)) continue;  // null: no records
